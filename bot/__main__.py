@@ -1,0 +1,207 @@
+"""`python -m bot COMMAND`: serve, demo, chat, scheduler, db upgrade, kb check/ask, handoffs."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from bot.settings import ConfigError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run one command; configuration errors are one line."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description="河北区残疾人就业服务助手")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the web app with gunicorn")
+    serve.add_argument("--bind", default=os.environ.get("BOT_BIND", "0.0.0.0:8000"))
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("BOT_WORKERS", "2")))
+    demo = sub.add_parser("demo", help="migrate, then run web app + scheduler on 127.0.0.1:8000")
+    demo.add_argument("--port", type=int, default=8000)
+    chat = sub.add_parser("chat", help="chat with the bot in the terminal")
+    chat.add_argument("--user", default="resident01")
+    sub.add_parser("scheduler", help="run the scheduled jobs (outbox retries, purge)")
+    db = sub.add_parser("db", help="database commands")
+    db.add_argument("action", choices=["upgrade"])
+    kb = sub.add_parser("kb", help="knowledge base commands")
+    kb.add_argument("action", choices=["check", "ask"])
+    kb.add_argument("question", nargs="?", default="")
+    handoffs = sub.add_parser("handoffs", help="staff: handoffs to people")
+    handoffs.add_argument("action", choices=["list"])
+    menu = sub.add_parser("menu", help="push the app's custom menu to WeCom")
+    menu.add_argument("action", choices=["create"])
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _services(with_bot: bool = True, check: bool = True) -> Any:
+    from bot.logs import configure
+    from bot.services import build_services
+    from db.migrate import NotMigrated, check_current
+
+    settings = load_settings()
+    configure(settings.bot.log_level)
+    services = build_services(settings, with_bot=with_bot)
+    if check:
+        try:
+            check_current(services.engine)
+        except NotMigrated as exc:
+            raise ConfigError(f"[database] url: {exc}") from None
+        except Exception as exc:
+            raise ConfigError(f"[database] url: cannot reach the database "
+                              f"({type(exc).__name__})") from None
+    return services
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """db upgrade: run the Alembic migrations."""
+    from db.migrate import upgrade
+
+    services = _services(with_bot=False, check=False)
+    try:
+        upgrade(services.engine)
+    except Exception as exc:
+        raise ConfigError(f"[database] url: migration failed ({type(exc).__name__}: "
+                          f"{str(exc).splitlines()[0][:200]})") from None
+    print("database is at the newest migration")
+    return 0
+
+
+def cmd_kb(args: argparse.Namespace) -> int:
+    """kb check | kb ask "问题"."""
+    from knowledge.base import KnowledgeBase
+    from knowledge.curation import ask, check
+
+    if args.action == "check":
+        problems = check()
+        for problem in problems:
+            print(problem)
+        count = len(list((ROOT / "knowledge" / "entries").glob("*.toml")))
+        print(f"kb check: {count} entries, {len(problems)} problems")
+        return 1 if problems else 0
+    if not args.question:
+        print('usage: python -m bot kb ask "问题"', file=sys.stderr)
+        return 2
+    print(ask(KnowledgeBase.load(), args.question))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """serve: check the configuration and database, then exec gunicorn."""
+    _services(with_bot=False)
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", args.bind,
+                               "--workers", str(args.workers), "--threads", "8",
+                               "--timeout", "30", "--access-logfile", "-", "bot:create_app()"])
+    return 0  # pragma: no cover
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """demo: migrate, start the scheduler beside the web app, serve the demo page."""
+    if not load_settings().bot.demo:
+        raise ConfigError("[bot] demo: is false; `python -m bot demo` needs demo mode")
+    cmd_db(args)
+    _services(with_bot=False)
+    scheduler = subprocess.Popen([sys.executable, "-m", "bot", "scheduler"])
+    print(f"demo chat page: http://127.0.0.1:{args.port}/demo/", flush=True)
+    try:
+        # One worker: the simulator keeps what it was sent in memory.
+        return subprocess.call([sys.executable, "-m", "gunicorn", "--bind",
+                                f"127.0.0.1:{args.port}", "--workers", "1", "--threads", "16",
+                                "--timeout", "30", "bot:create_app()"])
+    finally:
+        scheduler.terminate()
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    """scheduler: run the timetable in this process."""
+    from scheduler.run import run
+
+    run(_services(with_bot=False))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """chat --user ID: talk to the bot through the encrypted callback, in the terminal."""
+    from dataclasses import replace
+
+    from werkzeug.serving import make_server
+
+    from bot.app import create_app
+    from bot.services import build_services
+    from bot.simulator import SimulatorState, WeComPeer, create_simulator_app
+
+    settings = load_settings()
+    state = SimulatorState(settings.wecom.corp_id, settings.wecom.secret)
+    server = make_server("127.0.0.1", 0, create_simulator_app(state), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings = replace(settings, wecom=replace(settings.wecom,
+                                               api_base=f"http://127.0.0.1:{server.port}"))
+    app = create_app(services=build_services(settings))
+    client, w = app.test_client(), settings.wecom
+    peer = WeComPeer(w.token, w.encoding_aes_key, w.corp_id, w.agent_id)
+    print("输入消息后回车；Ctrl-D 退出。")
+    seen = 0
+    for line in sys.stdin:
+        query, body = peer.text(args.user, line.strip())
+        response = client.post(f"/wecom/callback?{query}", data=body)
+        passive = peer.read_reply(response.get_data())
+        if passive:
+            print(f"助手：{passive}\n")
+        app.extensions["bot"].pipeline.wait_idle()
+        for message in state.sent_to(args.user, seen):
+            seen = message["id"]
+            print(f"助手（主动发送）：{message['content']}\n")
+    return 0
+
+
+def cmd_handoffs(args: argparse.Namespace) -> int:
+    """handoffs list: open handoffs, urgent first."""
+    from bot.masking import mask_user
+    from db.handoffs import open_handoffs
+    from zoneinfo import ZoneInfo
+
+    services = _services(with_bot=False)
+    zone = ZoneInfo(services.settings.bot.timezone)
+    with services.sessions.begin() as session:
+        rows = open_handoffs(session)
+        for h in rows:
+            when = h.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            flag = "紧急 " if h.urgent else ""
+            print(f"#{h.id} {flag}{when} 用户 {h.user_id} 原因 {h.reason}")
+            for line in (h.recent or "").splitlines():
+                print(f"    {line}")
+        print(f"{len(rows)} open handoffs; user ids are shown to staff only, never logged "
+              f"({mask_user('example')} in logs)")
+    return 0
+
+
+def cmd_menu(args: argparse.Namespace) -> int:
+    """menu create: push the custom menu (three buttons) to WeCom."""
+    services = _services(with_bot=False)
+    menu = {"button": [
+        {"type": "click", "name": "政策咨询", "key": "menu:policy"},
+        {"name": "办事", "sub_button": [
+            {"type": "click", "name": "就业登记", "key": "menu:register"},
+            {"type": "click", "name": "服务预约", "key": "menu:booking"},
+            {"type": "click", "name": "活动订阅", "key": "menu:subscribe"}]},
+        {"type": "click", "name": "人工服务", "key": "menu:handoff"}]}
+    services.client.menu.create(services.settings.wecom.agent_id, menu)
+    print("custom menu created")
+    return 0
+
+
+COMMANDS = {"db": cmd_db, "kb": cmd_kb, "serve": cmd_serve, "demo": cmd_demo, "chat": cmd_chat,
+            "scheduler": cmd_scheduler, "handoffs": cmd_handoffs, "menu": cmd_menu}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""Everything a request, a job or a command needs, built once per process from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from wechatpy.enterprise.crypto import WeChatCrypto
+
+from bot.pipeline import Pipeline
+from bot.router import Router
+from bot.sender import Sender
+from bot.settings import Settings
+from bot.wecom import DatabaseTokenStore, WeComClient
+from db.crypto import FieldCipher, set_field_cipher
+from db.session import make_engine, make_sessions
+from db.types import utcnow
+
+
+@dataclass
+class Services:
+    """The process's shared objects (kept in `app.extensions["bot"]` by the web app)."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    crypto: WeChatCrypto
+    client: WeComClient
+    sender: Sender
+    cipher: FieldCipher
+    kb: Any = None
+    router: Router | None = None
+    pipeline: Pipeline | None = None
+    clock: Callable = utcnow
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def build_services(settings: Settings, *, with_bot: bool = True) -> Services:
+    """Connect the pieces; `with_bot` also loads the knowledge base and the router."""
+    engine = make_engine(settings.database.url)
+    sessions = make_sessions(engine)
+    w = settings.wecom
+    client = WeComClient(w.corp_id, w.secret, w.agent_id, w.api_base, w.timeout_seconds,
+                         DatabaseTokenStore(sessions))
+    cipher = FieldCipher(settings.security.data_key)
+    set_field_cipher(cipher)
+    services = Services(settings=settings, engine=engine, sessions=sessions,
+                        crypto=WeChatCrypto(w.token, w.encoding_aes_key, w.corp_id),
+                        client=client, sender=Sender(client, sessions), cipher=cipher)
+    if with_bot:
+        from handlers import build_router
+        from knowledge.base import KnowledgeBase
+
+        services.kb = KnowledgeBase.load()
+        services.router = build_router()
+        services.pipeline = Pipeline(services)
+    return services

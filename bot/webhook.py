@@ -1,0 +1,134 @@
+"""`/wecom/callback`: URL verification (GET) and encrypted callbacks (POST). HTTP only.
+
+Callback configuration: https://developer.work.weixin.qq.com/document/path/90930
+Encryption: https://developer.work.weixin.qq.com/document/path/90968
+Passive replies: https://developer.work.weixin.qq.com/document/path/90241
+
+Refusals write nothing: a bad signature or a foreign CorpID/AgentID is 403, a malformed body
+or envelope 400, a body over the limit 413. A body with a DTD or entity declaration is refused
+before any XML parser sees it, so nothing is ever expanded.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import xml.etree.ElementTree as ET
+
+from flask import Blueprint, Response, current_app, request
+from wechatpy.enterprise.exceptions import InvalidCorpIdException
+from wechatpy.exceptions import InvalidSignatureException
+from wechatpy.replies import TextReply
+
+from bot.messages import Incoming, MalformedMessage
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("webhook", __name__)
+
+FORBIDDEN_MARKUP = re.compile(rb"<!(?!\[CDATA\[)")  # DOCTYPE, ENTITY, ELEMENT, comments
+AUTH_ERRORS = (InvalidSignatureException, InvalidCorpIdException)
+
+
+class Refused(Exception):
+    """The callback is refused with `status`; `reason` goes to the log only."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+@blueprint.errorhandler(Refused)
+def _refused(exc: Refused) -> Response:
+    log.warning("callback refused status=%s reason=%s", exc.status, exc.reason)
+    return Response("", status=exc.status)
+
+
+def _query(*names: str) -> list[str]:
+    values = [request.args.get(name, "") for name in names]
+    if not all(values) or any(len(v) > 4096 for v in values):
+        raise Refused(400, "query parameters missing")
+    return values
+
+
+@blueprint.get("/wecom/callback")
+def verify_url() -> Response:
+    """Answer WeCom's URL verification with the bare decrypted echostr."""
+    signature, timestamp, nonce, echostr = _query("msg_signature", "timestamp", "nonce", "echostr")
+    crypto = current_app.extensions["bot"].crypto
+    try:
+        plain = crypto.check_signature(signature, timestamp, nonce, echostr)
+    except AUTH_ERRORS as exc:
+        raise Refused(403, type(exc).__name__) from None
+    except Exception as exc:  # undecodable echostr
+        raise Refused(400, type(exc).__name__) from None
+    return Response(plain, mimetype="text/plain")
+
+
+@blueprint.post("/wecom/callback")
+def receive() -> Response:
+    """Verify, decrypt and parse a callback; answer passively or with an empty 200."""
+    services = current_app.extensions["bot"]
+    incoming = _decrypt(services, _read_body(services.settings.bot.max_body_bytes))
+    text = services.pipeline.handle(incoming)
+    if not text:
+        return Response("", status=200)
+    nonce, timestamp = request.args["nonce"], request.args["timestamp"]
+    reply = TextReply(source=services.settings.wecom.corp_id, target=incoming.user_id,
+                      content=text).render()
+    return Response(services.crypto.encrypt_message(reply, nonce, timestamp),
+                    mimetype="application/xml")
+
+
+def _read_body(limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise Refused(413, "body over the limit")
+    body = request.stream.read(limit + 1)
+    if len(body) > limit:
+        raise Refused(413, "body over the limit")
+    if not body.strip():
+        raise Refused(400, "empty body")
+    return body
+
+
+def _decrypt(services, body: bytes) -> Incoming:  # type: ignore[no-untyped-def]
+    signature, timestamp, nonce = _query("msg_signature", "timestamp", "nonce")
+    settings = services.settings.wecom
+    envelope = _parse_xml(body)
+    if envelope.find("Encrypt") is None or not (envelope.findtext("Encrypt") or "").strip():
+        raise Refused(400, "no Encrypt element")
+    _check_addressee(envelope.findtext("ToUserName"), envelope.findtext("AgentID"), settings)
+    try:
+        plain = services.crypto.decrypt_message(body, signature, timestamp, nonce)
+    except AUTH_ERRORS as exc:
+        raise Refused(403, type(exc).__name__) from None
+    except Exception as exc:  # bad base64, padding, length
+        raise Refused(400, f"undecryptable: {type(exc).__name__}") from None
+    plain_bytes = plain.encode() if isinstance(plain, str) else plain
+    _parse_xml(plain_bytes)  # same checks for the inner document
+    try:
+        incoming = Incoming.from_xml(plain_bytes.decode())
+    except MalformedMessage as exc:
+        raise Refused(400, f"malformed message: {exc}") from None
+    _check_addressee(incoming.to_user,
+                     None if incoming.agent_id is None else str(incoming.agent_id), settings)
+    return incoming
+
+
+def _parse_xml(data: bytes) -> ET.Element:
+    if FORBIDDEN_MARKUP.search(data):
+        raise Refused(400, "DTD, entity or comment in XML")
+    try:
+        root = ET.fromstring(data)
+    except (ET.ParseError, ValueError):
+        raise Refused(400, "not well-formed XML") from None
+    if root.tag != "xml":
+        raise Refused(400, "root element is not <xml>")
+    return root
+
+
+def _check_addressee(to_user: str | None, agent_id: str | None, settings) -> None:  # type: ignore[no-untyped-def]
+    """Callbacks without AgentID are accepted when ToUserName is ours."""
+    if (to_user or "").strip() != settings.corp_id:
+        raise Refused(403, "ToUserName is not our CorpID")
+    if agent_id not in (None, "") and agent_id.strip() != str(settings.agent_id):
+        raise Refused(403, "AgentID is not ours")

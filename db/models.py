@@ -1,0 +1,109 @@
+"""The shared database: typed SQLAlchemy 2 models. Schema changes go through Alembic."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from db.types import UTCDateTime, intpk, utc, utcnow
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class User(Base):
+    """A WeCom member who has talked to the app."""
+
+    __tablename__ = "users"
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), default="unknown")  # jobseeker/family/employer
+    created_at: Mapped[utc] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[utc] = mapped_column(default=utcnow)
+    welcomed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class InboundMessage(Base):
+    """Every callback that reached the pipeline, once: `delivery_key` is unique."""
+
+    __tablename__ = "inbound_messages"
+    id: Mapped[intpk]
+    delivery_key: Mapped[str] = mapped_column(String(255), unique=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str | None] = mapped_column(Text)  # scrubbed: numbers masked, never in clear
+    handler: Mapped[str] = mapped_column(String(64), default="")
+    received_at: Mapped[utc] = mapped_column(default=utcnow, index=True)
+
+
+class OutboundMessage(Base):
+    """Every message to a person: passive replies and `message/send`, with WeCom's result.
+
+    status: passive (in the HTTP response), pending (in the outbox), sent, failed (gave up),
+    suppressed (user unsubscribed).
+    """
+
+    __tablename__ = "outbound_messages"
+    id: Mapped[intpk]
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    errcode: Mapped[int | None] = mapped_column(Integer)
+    errmsg: Mapped[str | None] = mapped_column(String(255))
+    wecom_msgid: Mapped[str | None] = mapped_column(String(128))
+    inbound_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL"))
+    created_at: Mapped[utc] = mapped_column(default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AccessToken(Base):
+    """The WeCom access token, shared by every worker and the scheduler."""
+
+    __tablename__ = "access_tokens"
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    token: Mapped[str] = mapped_column(String(1024))
+    expires_at: Mapped[utc]
+
+
+class Conversation(Base):
+    """Where a user is in a conversation: state `"form:step"`, answers, the last numbered list."""
+
+    __tablename__ = "conversations"
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[str] = mapped_column(Text, default="{}")  # JSON; personal fields encrypted
+    options: Mapped[str] = mapped_column(Text, default="[]")  # JSON: the last numbered list
+    last_prompt: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[utc] = mapped_column(default=utcnow)
+
+
+class UnansweredQuestion(Base):
+    """A question the knowledge base could not answer, for staff."""
+
+    __tablename__ = "unanswered_questions"
+    id: Mapped[intpk]
+    user_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    question: Mapped[str] = mapped_column(Text)  # scrubbed
+    asked_at: Mapped[utc] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+
+
+class Handoff(Base):
+    """A person asked for a person (人工), or the bot saw distress (urgent)."""
+
+    __tablename__ = "handoffs"
+    id: Mapped[intpk]
+    user_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    urgent: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str] = mapped_column(String(32))  # request, distress, no_answer
+    recent: Mapped[str] = mapped_column(Text, default="")  # scrubbed last messages
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    created_at: Mapped[utc] = mapped_column(default=utcnow, index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

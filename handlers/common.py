@@ -1,0 +1,100 @@
+"""The commands that work in every state (取消, 返回, 人工, 帮助, 重复), other types, fallback."""
+
+from __future__ import annotations
+
+from bot.masking import mask_user
+from bot.messages import Incoming, Reply
+from bot.router import Context
+from db.handoffs import open_handoff
+from handlers.greeting import menu_reply
+from handlers.texts import text
+
+SERVICE_NAMES = {"register": "就业登记", "booking": "服务预约", "subscribe": "活动订阅"}
+
+
+def cancel(msg: Incoming, ctx: Context) -> Reply:
+    """取消 / 退出: end whatever is open."""
+    ctx.conversation.state = None
+    ctx.data.clear()
+    return Reply.text(text("cancelled"), options=())
+
+
+def back(msg: Incoming, ctx: Context) -> Reply:
+    """返回 outside a form: there is no step to go back to; show the menu."""
+    return menu_reply(text("nothing_to_go_back"))
+
+
+def help_(msg: Incoming, ctx: Context) -> Reply:
+    """帮助: how to talk to the bot."""
+    return Reply.text(text("help"))
+
+
+def repeat(msg: Incoming, ctx: Context) -> Reply:
+    """重复 / 再说一遍: the last message again (its numbered list stays valid)."""
+    last = ctx.conversation.last_prompt
+    return Reply.text(last or text("nothing_to_repeat"))
+
+
+def handoff(msg: Incoming, ctx: Context) -> Reply:
+    """人工: record a handoff, tell the staff at once, tell the person honestly when."""
+    notify_staff(ctx, reason="request", urgent=False)
+    return Reply.text(text("handoff", hours=staff_hours_line(ctx)), options=())
+
+
+def notify_staff(ctx: Context, *, reason: str, urgent: bool) -> None:
+    """Create the handoff record and queue a message to every configured staff member."""
+    record = open_handoff(ctx.session, ctx.user.user_id, reason=reason, urgent=urgent,
+                          now=ctx.now)
+    notice = text("handoff_staff_notice", user=mask_user(ctx.user.user_id),
+                  urgent="（紧急）" if urgent else "", recent=record.recent or "（无文字消息）")
+    for staff in ctx.services.settings.wecom.handoff_staff:
+        ctx.services.sender.enqueue(ctx.session, staff, f"{notice}\n编号：{record.id}")
+
+
+def staff_hours_line(ctx: Context) -> str:
+    """When staff answer, from the settings; never a made-up time."""
+    hours = ctx.services.settings.district.staff_hours
+    return text("handoff_hours", staff_hours=hours) if hours else text("handoff_no_hours")
+
+
+def unsupported_media(msg: Incoming, ctx: Context) -> Reply:
+    """Voice, image, video, file, link: say what the bot can do with text; offer 人工."""
+    return Reply.text(text("unsupported_media"))
+
+
+def location(msg: Incoming, ctx: Context) -> Reply:
+    """A shared location: not used yet; ask in words."""
+    return Reply.text(text("unsupported_location"))
+
+
+def silent(msg: Incoming, ctx: Context) -> Reply:
+    """Events that need no answer (view, location reports, batch results, ...)."""
+    return Reply.text()
+
+
+def menu_action(argument: str, msg: Incoming, ctx: Context) -> Reply:
+    """A choice from the main menu (by number, by menu click or by card button)."""
+    if argument == "show":
+        return menu_reply()
+    if argument == "policy":
+        return Reply.text(text("ask_policy"), options=())
+    if argument == "handoff":
+        return handoff(msg, ctx)
+    registered = ctx.services.router.forms.get(argument)
+    if registered is not None:
+        return registered.start(msg, ctx)  # type: ignore[attr-defined]
+    return Reply.text(text("coming_soon", service=SERVICE_NAMES.get(argument, "该")),
+                      options=())
+
+
+def start_service(name: str):  # type: ignore[no-untyped-def]
+    """A handler that starts service `name` (register, booking, subscribe) as the menu does."""
+    def start(msg: Incoming, ctx: Context) -> Reply:
+        return menu_action(name, msg, ctx)
+    start.__name__ = f"start_{name}"
+    return start
+
+
+def fallback(msg: Incoming, ctx: Context) -> Reply:
+    """Nothing else matched: say so politely, offer the menu and a person."""
+    return Reply.text(text("fallback"), options=("menu:show", "menu:handoff"))

@@ -1,0 +1,43 @@
+"""What a person wants done, in their words: register, book, subscribe, calculate."""
+
+from __future__ import annotations
+
+import re
+
+from bot.messages import Incoming
+from bot.router import Context
+from knowledge.text import normalize
+
+# A request, not a question about the thing: "我想登记" yes, "登记要带什么" no.
+QUESTION = re.compile(r"(吗|么|啥|什么|嘛|怎么|如何|哪|多少|几|是不是|能不能|可不可以|有没有)")
+INTENTS: dict[str, tuple[re.Pattern[str], ...]] = {
+    "register": (re.compile(r"(登记|报名|报个名|登記).{0,6}(就业|求职|找工作|工作|需求)"),
+                 re.compile(r"(就业|求职|找工作).{0,6}(登记|报名)"),
+                 re.compile(r"(我想|我要|帮我|给我|想)(找|找个|找份)(工作|活|事)"),
+                 re.compile(r"^(就业登记|求职登记|登记就业需求)$")),
+    "booking": (re.compile(r"(预约|约|报|报名|参加).{0,6}(评估|培训|就业服务|指导|面谈|咨询)"),
+                re.compile(r"^(服务预约|预约服务|预约)$")),
+    "subscribe": (re.compile(r"(订阅|通知我|告诉我|提醒我|推送|发给我|通知一下)"),
+                  re.compile(r"^(活动订阅|订阅)$")),
+    "levy": (re.compile(r"(算|计算|测算|估算).{0,6}(保障金|残保金)"),
+             re.compile(r"(保障金|残保金).{0,4}(计算器|算一下|怎么算出|帮我算)")),
+}
+
+
+def intent_of(text: str) -> str | None:
+    """The service asked for, or None (questions about a service are policy questions)."""
+    words = normalize(text)
+    for name, patterns in INTENTS.items():
+        if any(p.search(words) for p in patterns):
+            if name != "levy" and QUESTION.search(words) and not words.startswith(("我想", "我要", "帮我")):
+                continue
+            return name
+    return None
+
+
+def wants(name: str):  # type: ignore[no-untyped-def]
+    """A route predicate: the message asks for service `name`."""
+    def predicate(msg: Incoming, ctx: Context) -> bool:
+        return msg.kind == "text" and intent_of(msg.text) == name
+    predicate.__name__ = f"wants_{name}"
+    return predicate

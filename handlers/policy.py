@@ -1,0 +1,57 @@
+"""Policy questions, answered only from the knowledge base, always with the source."""
+
+from __future__ import annotations
+
+from bot.messages import Incoming, Reply
+from bot.router import Context
+from bot.masking import scrub
+from db.models import UnansweredQuestion
+from handlers.texts import text
+from knowledge.curation import render_answer, render_detail
+
+AUDIENCES = {"jobseeker", "family", "employer", "staff"}
+
+
+def answer(msg: Incoming, ctx: Context) -> Reply:
+    """One cited answer when confident; "您是想问" when close; else say so and record it."""
+    role = ctx.user.role if ctx.user.role in AUDIENCES else None
+    match = ctx.services.kb.answer(msg.text, audience=role)
+    if match.kind == "confident":
+        return entry_reply(match.entry)
+    if match.kind == "ambiguous":
+        lines = "\n".join(f"{i}. {hit.entry.title}" for i, hit in enumerate(match.hits, 1))
+        return Reply.text(text("did_you_mean", options=lines),
+                          options=tuple(f"kb:{hit.entry.id}" for hit in match.hits))
+    return no_answer(msg, ctx)
+
+
+def no_answer(msg: Incoming, ctx: Context) -> Reply:
+    """Nothing fits: record the question for staff and offer a person."""
+    ctx.session.add(UnansweredQuestion(user_id=ctx.user.user_id, question=scrub(msg.text)[:1000],
+                                       asked_at=ctx.now, status="open"))
+    return Reply.text(text("no_answer"), options=())
+
+
+def entry_reply(entry) -> Reply:  # type: ignore[no-untyped-def]
+    """The rendered answer; "1" then shows the detail when there is one."""
+    options = (f"kb-detail:{entry.id}",) if entry.detail else ()
+    return Reply.text(render_answer(entry), options=options)
+
+
+def find_entry(kb, entry_id: str):  # type: ignore[no-untyped-def]
+    """The entry with this id, or None (entries may have been edited since the list was sent)."""
+    return next((e for e in kb.entries if e.id == entry_id), None)
+
+
+def show_entry(argument: str, msg: Incoming, ctx: Context) -> Reply:
+    """Action `kb:<id>`: the answer the person picked from "您是想问"."""
+    entry = find_entry(ctx.services.kb, argument)
+    return entry_reply(entry) if entry else no_answer(msg, ctx)
+
+
+def show_detail(argument: str, msg: Incoming, ctx: Context) -> Reply:
+    """Action `kb-detail:<id>`: the longer answer behind "回复1查看详细"."""
+    entry = find_entry(ctx.services.kb, argument)
+    if entry is None or not entry.detail:
+        return no_answer(msg, ctx)
+    return Reply.text(render_detail(entry), options=())

@@ -1,0 +1,90 @@
+"""Checks and renderings for staff who edit the entries (used by `python -m bot kb ...`)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from knowledge.base import Entry, KnowledgeBase, read_entry
+from knowledge.text import normalize
+
+MAX_REPLY = 500
+MIN_QUESTIONS = 5
+AUDIENCES = frozenset({"jobseeker", "family", "employer", "staff"})
+LONG_NUMBER = re.compile(r"\d{7,}")
+FOOTER = "\n回复“菜单”看其他服务，回复“人工”找工作人员。"
+
+
+def citation(entry: Entry) -> str:
+    """The source line: document, section and period."""
+    return f"\n出处：{entry.source}，{entry.section}（{entry.period}）"
+
+
+def render_answer(entry: Entry) -> str:
+    """The reply text for an entry: answer, source, how to see more, the way out."""
+    more = "\n回复1查看详细。" if entry.detail else ""
+    return entry.answer + citation(entry) + more + FOOTER
+
+
+def render_detail(entry: Entry) -> str:
+    """The reply text for an entry's details (empty when it has none)."""
+    return entry.detail + citation(entry) + FOOTER if entry.detail else ""
+
+
+def _check_entry(path: Path, entry: Entry) -> list[str]:
+    """Problems of one parsed entry."""
+    name = path.name
+    problems = []
+    if entry.id != path.stem:
+        problems.append(f"{name}: id {entry.id!r} differs from the file name")
+    for key in ("title", "answer", "source", "section", "period"):
+        if not getattr(entry, key).strip():
+            problems.append(f"{name}: {key} is empty")
+    if len({normalize(q) for q in entry.questions if normalize(q)}) < MIN_QUESTIONS:
+        problems.append(f"{name}: fewer than {MIN_QUESTIONS} different questions")
+    unknown = sorted(set(entry.audience) - AUDIENCES)
+    if unknown or not entry.audience:
+        problems.append(f"{name}: audience must be some of {sorted(AUDIENCES)}, not {unknown}")
+    if len(render_answer(entry)) > MAX_REPLY:
+        problems.append(f"{name}: rendered answer has {len(render_answer(entry))} characters")
+    if len(render_detail(entry)) > MAX_REPLY:
+        problems.append(f"{name}: rendered detail has {len(render_detail(entry))} characters")
+    texts = (entry.title, entry.answer, entry.detail, *entry.questions, *entry.keywords)
+    if any(LONG_NUMBER.search(text.replace(" ", "")) for text in texts):
+        problems.append(f"{name}: a run of 7 or more digits (a phone number?)")
+    return problems
+
+
+def check(folder: Path | None = None) -> list[str]:
+    """Every problem found in the entry files of a folder (empty when all is well)."""
+    folder = folder or Path(__file__).resolve().parent / "entries"
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    paths = sorted(folder.glob("*.toml"))
+    if not paths:
+        return [f"{folder}: no entry files"]
+    for path in paths:
+        try:
+            entry = read_entry(path)
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
+        problems += _check_entry(path, entry)
+        for question in dict.fromkeys(normalize(q) for q in entry.questions):
+            if question in seen and seen[question] != entry.id:
+                problems.append(f"{path.name}: question {question!r} also in {seen[question]}")
+            seen.setdefault(question, entry.id)
+    return problems
+
+
+def ask(kb: KnowledgeBase, text: str, limit: int = 5) -> str:
+    """A report of what the knowledge base makes of a question: decision, then ranked hits."""
+    match = kb.answer(text)
+    lines = [f"问题：{text}", f"判断：{match.kind}"]
+    for rank, hit in enumerate(kb.search(text, limit=limit), start=1):
+        lines.append(f"{rank}. {hit.entry.id}  score={hit.score:.2f}  "
+                     f"coverage={hit.coverage:.2f}  {hit.entry.title}")
+    if match.entry:
+        lines += ["", render_answer(match.entry)]
+    return "\n".join(lines)
+

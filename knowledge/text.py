@@ -1,0 +1,187 @@
+"""Text clean-up and term analysis shared by the knowledge base and the scope checks."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+import jieba
+from pypinyin import lazy_pinyin
+
+_KEEP = re.compile(r"[^0-9a-z%\u3400-\u4dbf\u4e00-\u9fff]+")
+_DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_converter = None
+_traditional: frozenset[str] = frozenset()
+
+# Particles and pronouns that say nothing about which policy is meant.
+STOPWORDS = frozenset(
+    "的 了 吗 呢 啊 吧 呀 哦 噢 嗯 哈 哎 诶 啦 喽 嘞 呗 么 地 得 着 过 和 与 及 跟 或 也 都 就 还 又 在 "
+    "是 我 你 您 他 她 它 我们 你们 他们 咱们 咱 俺 这 那 这个 那个 这些 那些 这块 一下 下 个 些 "
+    "请问 问问 问 想问 问一下 请 麻烦 一个 那么 这么 呗 嘛呢 然后 就是 还是 可以 能 会 要".split()
+)
+
+
+# Words that ask rather than say what about: they count little towards coverage.
+QUESTION_WORDS = frozenset(
+    "什么 啥 嘛 咋 怎么 如何 怎样 怎么办 咋办 多少 几 几个 几名 哪 哪些 哪个 哪里 哪儿 谁 为什么 为啥 "
+    "是否 有没有 能不能 会不会 不会 要不要 可不可以 是不是 吗 具体 主要 一般 都 有 没 没有 不 "
+    "还有 有些 哪几个 几次 啥样 什么样 怎么样 咋样".split()
+)
+
+
+def _load_converter() -> None:
+    """Build the OpenCC t2s converter once, with the set of characters it can change."""
+    global _converter, _traditional
+    from opencc import OpenCC
+
+    converter = OpenCC("t2s")
+    converter.convert("")  # loads the dictionaries
+    chars: set[str] = set()
+    for group in converter._dict_chain_data:
+        for _, _, mapping in group:
+            for key, value in mapping.items():
+                if key != value:
+                    chars.update(key)
+    _traditional = frozenset(chars)
+    _converter = converter
+
+
+def normalize(text: str) -> str:
+    """Simplified, half-width, lower-case text without emoji, punctuation or extra spaces."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    if _converter is None:
+        _load_converter()
+    if any(ch in _traditional for ch in text):
+        text = _converter.convert(text)
+    text = _DECIMAL.sub("。", text).replace("。", "\0")
+    return _KEEP.sub(" ", text).replace("\0", ".").strip()
+
+
+def is_cjk(text: str) -> bool:
+    """True when the text contains a Chinese character."""
+    return _CJK.search(text) is not None
+
+
+@lru_cache(maxsize=8192)
+def char_pinyin(char: str) -> str:
+    """Toneless pinyin of one character (the character itself when it has none)."""
+    return lazy_pinyin(char)[0]
+
+
+def pinyin_keys(word: str) -> set[str]:
+    """Toneless pinyin spellings of a word: in context and character by character."""
+    return {"".join(lazy_pinyin(word)), "".join(char_pinyin(ch) for ch in word)}
+
+
+def load_synonyms(groups: Iterable[Iterable[str]]) -> dict[str, str]:
+    """Map every word of a synonym group to the group's first word."""
+    canon: dict[str, str] = {}
+    for group in groups:
+        words = [normalize(word) for word in group]
+        for word in words:
+            canon.setdefault(word, words[0])
+    return canon
+
+
+class Analyzer:
+    """Turns text into terms: jieba words, their dictionary sub-words, synonyms, pinyin fixes."""
+
+    def __init__(self, tokenizer: jieba.Tokenizer, synonyms: dict[str, str]) -> None:
+        self.tokenizer = tokenizer
+        self.synonyms = synonyms
+        self.total = float(tokenizer.total)
+        self.vocabulary: set[str] = set()
+        self.by_pinyin: dict[str, str] = {}
+        self._parts: dict[str, list[str]] = {}
+
+    def words(self, text: str) -> list[str]:
+        """Jieba words of normalized text, without spaces."""
+        return [w for w in self.tokenizer.lcut(text, HMM=False) if w.strip()]
+
+    def parts(self, word: str) -> list[str]:
+        """Words inside a long word: its best split without itself, two levels deep."""
+        if len(word) < 3 or not is_cjk(word):
+            return []
+        if word not in self._parts:
+            dag = self.tokenizer.get_DAG(word)
+            dag[0] = [end for end in dag[0] if end != len(word) - 1] or [0]
+            route: dict = {}
+            self.tokenizer.calc(word, dag, route)
+            found, start = [], 0
+            while start < len(word):
+                stop = route[start][1] + 1
+                piece = word[start:stop]
+                if len(piece) > 1 and piece not in STOPWORDS:
+                    found += [piece] + self.parts(piece)
+                start = stop
+            self._parts[word] = found
+        return self._parts[word]
+
+    def canon(self, word: str) -> str:
+        """The synonym group's head word, or the word itself."""
+        return self.synonyms.get(word, word)
+
+    def terms(self, text: str) -> list[str]:
+        """Index terms of normalized text: canonical words and sub-words, stopwords dropped."""
+        found = []
+        for word in self.words(text):
+            if word not in STOPWORDS:
+                found.append(self.canon(word))
+                found += [self.canon(p) for p in self.parts(word)]
+        return found
+
+    def learn(self, terms: Iterable[str]) -> None:
+        """Record the index vocabulary (most frequent first) and its pinyin, for typo repair."""
+        terms = list(terms)
+        self.vocabulary.update(terms)
+        words = terms + [w for w, head in self.synonyms.items() if head in self.vocabulary]
+        for word in words:
+            if len(word) >= 2 and is_cjk(word):
+                for key in pinyin_keys(word):
+                    self.by_pinyin.setdefault(key, self.canon(word))
+
+    def weight(self, word: str) -> float:
+        """How telling a word is in general Chinese (rare words weigh more), 0.5..10."""
+        if word in QUESTION_WORDS:
+            return 0.5
+        freq = self.tokenizer.FREQ.get(word) or 0
+        cap = 10.0 if len(word) > 1 or word in self.vocabulary else 1.5
+        return min(cap, max(0.5, math.log(self.total / (freq + 50)) - 5.0))
+
+    def query(self, text: str) -> list[tuple[str, tuple[str, ...], float]]:
+        """Query words as (canonical term, its sub-terms, weight); sound-alike typos repaired."""
+        words, out, i = self.words(text), [], 0
+        while i < len(words):
+            size, fixed = self._repair(words, i)
+            if fixed:
+                out.append((self.canon(fixed), (), self.weight(self.canon(fixed))))
+            elif words[i] not in STOPWORDS:
+                word = words[i]
+                subs = tuple(dict.fromkeys(self.canon(p) for p in self.parts(word)))
+                out.append((self.canon(word), subs, min(self.weight(word), self.weight(self.canon(word)))))
+            i += size
+        return out
+
+    def _known(self, word: str) -> bool:
+        """A stopword, a non-Chinese word or a word of two or more characters in the index."""
+        if word in STOPWORDS or not is_cjk(word):
+            return True
+        return len(word) > 1 and self.canon(word) in self.vocabulary
+
+    def _repair(self, words: list[str], start: int) -> tuple[int, str | None]:
+        """Longest span of 1-3 words at start, with an unknown word, that sounds like a term."""
+        for stop in range(min(len(words), start + 3), start, -1):
+            span = words[start:stop]
+            text = "".join(span)
+            if not 2 <= len(text) <= 4 or all(self._known(w) for w in span):
+                continue
+            if not all(is_cjk(w) for w in span) or self.canon(text) in self.vocabulary:
+                continue
+            hit = self.by_pinyin.get("".join(char_pinyin(ch) for ch in text))
+            if hit:
+                return stop - start, hit
+        return 1, None

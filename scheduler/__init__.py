@@ -1,0 +1,1 @@
+"""The scheduler process: `python -m bot scheduler` (never inside a web worker)."""
