@@ -13,7 +13,9 @@ import unicodedata
 _DIGIT = "[0-9０-９]"
 _SEP = "[ \t\u3000\\-‐‑–—－()（）]"
 # A digit run that may carry +86, parentheses, spaces or dashes, and an X check character.
-_RUN = re.compile(f"[+＋]?[(（]?{_DIGIT}(?:{_SEP}{{0,2}}{_DIGIT}|[xXｘＸ])*")
+_X = "[xXｘＸ]"
+_RUN = re.compile(f"[+＋]?[(（]?{_DIGIT}(?:{_SEP}{{0,2}}{_DIGIT}|{_X}(?={_SEP}{{0,2}}{_DIGIT}))*"
+                  f"{_X}?")
 _CERT = re.compile(r"\d{17}[\dX]\d\d")
 _ID = re.compile(r"\d{17}[\dX]")
 _MOBILE = re.compile(r"(?:0086|86)?(1[3-9]\d{9})")
@@ -102,8 +104,8 @@ def _replace(match: re.Match[str]) -> str:
     # Several numbers in one run ("138 1234 5678 139…"): mask the best split into known ones.
     parts = re.split(f"({_SEP}+)", raw)  # numbers at even places, separators at odd
     covered, out = _segment(parts)
-    if not covered:
-        return _mask_long(raw)
+    if not covered or sum(c.isdigit() for c in _clean(raw)) - covered >= 6:
+        return _mask_long(raw)  # too much left over to be sure what it is
     return "".join(piece if k % 2 else _mask_long(piece) for k, piece in enumerate(out))
 
 

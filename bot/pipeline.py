@@ -105,12 +105,11 @@ class Pipeline:
         try:
             with services.sessions.begin() as session:
                 inbound = _record_first_delivery(session, incoming)
-                if inbound is not None:
-                    reply = self._answer(session, incoming, inbound)
-                    handler = inbound.handler = reply.handler
-                    passive = bool(reply.texts) and slot is not None and slot.claim()
-                    passive_text, pending = self._record_replies(session, incoming, inbound,
-                                                                 reply, passive)
+                reply = self._answer(session, incoming, inbound)
+                handler = inbound.handler = reply.handler
+                passive = bool(reply.texts) and slot is not None and slot.claim()
+                passive_text, pending = self._record_replies(session, incoming, inbound,
+                                                             reply, passive)
         except IntegrityError:  # the same delivery was recorded by another worker meanwhile
             passive_text, pending, handler = None, [], "duplicate"
         except Exception:
@@ -156,10 +155,8 @@ class Pipeline:
         return passive_text, pending
 
 
-def _record_first_delivery(session: Session, incoming: Incoming) -> InboundMessage | None:
-    """Insert the inbound row; None if this delivery key was seen before."""
-    if session.query(InboundMessage.id).filter_by(delivery_key=incoming.delivery_key).first():
-        return None
+def _record_first_delivery(session: Session, incoming: Incoming) -> InboundMessage:
+    """Insert the inbound row; a delivery key seen before raises IntegrityError (unique)."""
     inbound = InboundMessage(delivery_key=incoming.delivery_key, user_id=incoming.user_id,
                              kind=incoming.label[:40], text=scrub(incoming.text)[:2000] or None,
                              handler="")

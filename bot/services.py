@@ -37,8 +37,8 @@ class Services:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-def build_services(settings: Settings, *, with_bot: bool = True) -> Services:
-    """Connect the pieces; `with_bot` also loads the knowledge base and the router."""
+def build_services(settings: Settings, *, with_bot: bool = True, kb: Any = None) -> Services:
+    """Connect the pieces; `with_bot` also loads the knowledge base (unless given) and router."""
     engine = make_engine(settings.database.url)
     sessions = make_sessions(engine)
     w = settings.wecom
@@ -53,7 +53,7 @@ def build_services(settings: Settings, *, with_bot: bool = True) -> Services:
         from handlers import build_router
         from knowledge.base import KnowledgeBase
 
-        services.kb = KnowledgeBase.load()
+        services.kb = kb or KnowledgeBase.load()
         services.router = build_router()
         services.pipeline = Pipeline(services)
     return services

@@ -113,7 +113,9 @@ class Encrypted(TypeDecorator[str]):
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        """Encrypt on the way into the database."""
         return None if value is None else field_cipher().encrypt(value)
 
     def process_result_value(self, value: str | None, dialect: Any) -> str | None:
+        """Decrypt on the way out."""
         return None if value is None else field_cipher().decrypt(value)

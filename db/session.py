@@ -6,9 +6,11 @@ SQLite runs in WAL mode with a busy timeout so several workers share the file wi
 
 from __future__ import annotations
 
+import fcntl
+import threading
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +26,11 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
                                                   "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        if parsed.database and parsed.database != ":memory:":
+            writers = WriterLock(Path(parsed.database).with_suffix(".lock"))
+            event.listen(engine, "begin", writers.acquire)
+            event.listen(engine, "commit", writers.release)
+            event.listen(engine, "rollback", writers.release)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
@@ -44,6 +51,37 @@ def _sqlite_begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
     # Take the write lock at BEGIN: a transaction never has to upgrade a read lock, which is
     # what makes SQLite answer "database is locked" under concurrent writers.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class WriterLock:
+    """One SQLite transaction at a time across threads and processes, queued by the OS.
+
+    SQLite's own busy handler polls with sleeps of up to 100 ms, so under load a waiting
+    writer often sleeps long after the lock is free. A blocking flock on a file beside the
+    database wakes the next writer at once; the busy timeout stays as a last guard.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._threads = threading.Lock()
+        self._file = None
+        self._owner: Connection | None = None
+
+    def acquire(self, connection: Connection) -> None:
+        """Before BEGIN: wait for the other threads, then for the other processes."""
+        self._threads.acquire()
+        if self._file is None:
+            self._file = open(self.path, "a+b")  # noqa: SIM115 (held for the process's life)
+        fcntl.flock(self._file, fcntl.LOCK_EX)
+        self._owner = connection
+
+    def release(self, connection: Connection) -> None:
+        """After COMMIT or ROLLBACK of the transaction that holds the lock."""
+        if self._owner is not connection:
+            return
+        self._owner = None
+        fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._threads.release()
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:

@@ -56,7 +56,9 @@ def _number(word: str) -> int | None:
     if not match:
         return None
     core = match.group(1)
-    return int(core) if core.isascii() and core.isdigit() else parse_chinese_number(core)
+    if core.isascii() and core.isdigit():
+        return int(core) if len(core) <= 4 else None
+    return parse_chinese_number(core)
 
 
 def parse_choice(text: str, options: Sequence[str]) -> int:

@@ -108,17 +108,17 @@ def age_on(birth_date: date, today: date) -> int:
 def parse_phone(text: str) -> str:
     """A mobile number (11 digits) or a Tianjin landline ("022-XXXXXXXX")."""
     raw = re.sub(r"[().]", "", _fold(text))
-    raw = re.sub(r"^(\+|00)?86(?=\d{10})", "", raw)
-    if re.fullmatch(r"1[3-9]\d{9}", raw):
+    raw = re.sub(r"^(\+|00)?86(?=[0-9]{10})", "", raw)
+    if re.fullmatch(r"1[3-9][0-9]{9}", raw):
         return raw
-    landline = re.fullmatch(r"(?:0?22)?([2-9]\d{7})", raw)
+    landline = re.fullmatch(r"(?:0?22)?([2-9][0-9]{7})", raw)
     if landline:
         return f"022-{landline.group(1)}"
-    if re.fullmatch(r"1\d{9,11}", raw) and len(raw) != 11:
+    if re.fullmatch(r"1[0-9]{9,11}", raw) and len(raw) != 11:
         raise InvalidAnswer(f"手机号是11位，您发来的是{len(raw)}位。请核对后再发一次。")
-    if re.fullmatch(r"022\d{5,9}", raw):
+    if re.fullmatch(r"022[0-9]{5,9}", raw):
         raise InvalidAnswer("天津固定电话是022加8位数字，例如022-12345678。请核对后再发一次。")
-    if re.fullmatch(r"0\d{9,11}", raw):
+    if re.fullmatch(r"0[0-9]{9,11}", raw):
         raise InvalidAnswer("目前只能登记手机号或天津的固定电话（022开头）。"
                             "请换一个号码，或回复“人工”。")
     raise InvalidAnswer(HINT_PHONE)
@@ -146,7 +146,8 @@ def parse_age(text: str) -> int:
     raw = _fold(text).rstrip("。.!！")
     match = re.fullmatch(r"(?:我)?(?:今年)?(?:已经)?(.+?)(?:周岁|岁)?(?:了)?", raw)
     word = match.group(1) if match else raw
-    age = int(word) if word.isascii() and word.isdigit() else parse_chinese_number(word)
+    numeric = word.isascii() and word.isdigit() and len(word) <= 3
+    age = int(word) if numeric else parse_chinese_number(word)
     if age is None:
         raise InvalidAnswer("请用数字告诉我您的年龄，例如：35")
     if not MIN_AGE <= age <= MAX_AGE:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import heapq
 import logging
 import math
 import tomllib
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import jieba
@@ -15,7 +16,11 @@ from knowledge.text import Analyzer, load_synonyms, normalize
 
 HERE = Path(__file__).resolve().parent
 K1, B = 1.2, 0.75
-FIELD_WEIGHTS = {"question": 1.0, "title": 0.5, "answer": 0.3}
+TITLE_WEIGHT, ANSWER_WEIGHT = 0.5, 0.3  # all questions together count 1
+VARIANT_WEIGHT = 1.0  # plus the best single question variant
+POSTINGS = 100  # strongest postings kept per term to find candidates (all are rescored)
+CANDIDATES = 24  # candidates rescored exactly
+RERANK = 10  # best of them whose question variants are scored one by one
 SUB_WEIGHT = 0.5  # a sub-word of a query word counts half
 CONFIDENT, CLOSE, FLOOR = 0.62, 0.8, 0.38  # coverage needed; runner-up ratio; coverage floor
 
@@ -86,30 +91,30 @@ class Match:
         return self.hits[0].entry if self.kind == "confident" else None
 
 
-@dataclass
-class _Field:
-    """BM25 postings of one field: term -> [(document, weight)], weights precomputed."""
+def bm25(docs: list[list[str]]) -> list[dict[str, float]]:
+    """Each document's BM25 weight per term (idf times saturated, length-normed tf)."""
+    avg = sum(map(len, docs)) / max(1, len(docs)) or 1.0
+    df = Counter(t for doc in docs for t in set(doc))
+    out = []
+    for doc in docs:
+        norm = K1 * (1 - B + B * len(doc) / avg)
+        out.append({t: math.log(1 + (len(docs) - df[t] + 0.5) / (df[t] + 0.5))
+                    * tf * (K1 + 1) / (tf + norm) for t, tf in Counter(doc).items()})
+    return out
 
-    postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
 
-    @classmethod
-    def build(cls, docs: list[list[str]]) -> _Field:
-        avg = sum(map(len, docs)) / max(1, len(docs)) or 1.0
-        df = Counter(t for doc in docs for t in set(doc))
-        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for i, doc in enumerate(docs):
-            norm = K1 * (1 - B + B * len(doc) / avg)
-            for term, tf in Counter(doc).items():
-                idf = math.log(1 + (len(docs) - df[term] + 0.5) / (df[term] + 0.5))
-                postings[term].append((i, idf * tf * (K1 + 1) / (tf + norm)))
-        return cls(dict(postings))
+def _value(item: tuple[int, float]) -> float:
+    return item[1]
 
-    def score(self, terms: list[tuple[str, float]]) -> dict[int, float]:
-        acc: dict[int, float] = defaultdict(float)
-        for term, boost in terms:
-            for doc, weight in self.postings.get(term, ()):
-                acc[doc] += boost * weight
-        return acc
+
+def _dot(terms: dict[str, float], weights: dict[str, float]) -> float:
+    """Sum of boost times weight over the query's terms."""
+    total = 0.0
+    for term, boost in terms.items():
+        weight = weights.get(term)
+        if weight:
+            total += boost * weight
+    return total
 
 
 class KnowledgeBase:
@@ -119,24 +124,31 @@ class KnowledgeBase:
         self.entries = entries
         self.analyzer = analyzer
         terms = analyzer.terms
-        owner, questions = [], []
-        for i, entry in enumerate(entries):
-            for q in entry.questions:
-                owner.append(i)
-                questions.append(terms(normalize(q)))
-        self._owner = owner
+        asked = [[terms(normalize(q)) for q in e.questions] for e in entries]
         titles = [terms(normalize(" ".join((e.title,) + e.keywords))) for e in entries]
-        answers = [terms(normalize(e.answer + " " + e.detail)) for e in entries]
-        self._questions = _Field.build(questions)
-        self._titles = _Field.build(titles)
-        self._answers = _Field.build(answers)
-        self._asked = [set() for _ in entries]  # terms of questions, title and keywords
-        for i, doc in zip(owner, questions):
-            self._asked[i].update(doc)
-        for i, doc in enumerate(titles):
-            self._asked[i].update(doc)
-        self._told = [set(doc) for doc in answers]
-        counts = Counter(t for doc in questions + titles + answers for t in set(doc))
+        told = [terms(normalize(e.answer + " " + e.detail)) for e in entries]
+        flat = bm25([q for qs in asked for q in qs])
+        self._variants = []  # per entry: BM25 weights of each question, by question stats
+        for qs in asked:
+            self._variants.append(flat[:len(qs)])
+            flat = flat[len(qs):]
+        self._weights: list[dict[str, float]] = []  # per entry: all fields, weighted
+        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        fields = ((1.0, bm25([sum(qs, []) for qs in asked])), (TITLE_WEIGHT, bm25(titles)),
+                  (ANSWER_WEIGHT, bm25(told)))
+        for i in range(len(entries)):
+            weights: dict[str, float] = defaultdict(float)
+            for factor, docs in fields:
+                for term, value in docs[i].items():
+                    weights[term] += factor * value
+            self._weights.append(dict(weights))
+            for term, value in weights.items():
+                self._postings[term].append((i, value))
+        self._asked = [set(sum(qs, [])) | set(t) for qs, t in zip(asked, titles)]
+        self._told = [set(doc) for doc in told]
+        for term, found in self._postings.items():  # strongest first, the rest only rescored
+            self._postings[term] = sorted(found, key=_value, reverse=True)[:POSTINGS]
+        counts = Counter(t for doc in self._weights for t in doc)
         analyzer.learn(t for t, _ in counts.most_common())
 
     @classmethod
@@ -161,23 +173,30 @@ class KnowledgeBase:
     def search(self, text: str, limit: int = 3, audience: str | None = None) -> list[Hit]:
         """The entries that best answer the text, best first."""
         words = self.analyzer.query(normalize(text))
-        terms = [(head, 1.0) for head, _, _ in words]
-        terms += [(sub, SUB_WEIGHT) for _, subs, _ in words for sub in subs]
-        best: dict[int, float] = {}
-        for doc, value in self._questions.score(terms).items():
-            entry = self._owner[doc]
-            best[entry] = max(best.get(entry, 0.0), value)
-        total: dict[int, float] = defaultdict(float)
-        for name, scores in (("question", best), ("title", self._titles.score(terms)),
-                             ("answer", self._answers.score(terms))):
-            for entry, value in scores.items():
-                total[entry] += FIELD_WEIGHTS[name] * value
-        ranked = sorted(total.items(), key=lambda item: -item[1])[: max(limit, 1) * 3]
+        terms: dict[str, float] = {}
+        for head, subs, _ in words:
+            if head not in self._postings:  # parts of a word only when the word is unknown
+                terms.update((sub, SUB_WEIGHT) for sub in subs if sub not in terms)
+        terms.update((head, 1.0) for head, _, _ in words)
+        ranked = heapq.nlargest(RERANK, self._score(terms).items(), key=_value)
+        for n, (entry, value) in enumerate(ranked):
+            best = max(_dot(terms, q) for q in self._variants[entry])
+            ranked[n] = (entry, value + VARIANT_WEIGHT * best)
+        ranked = heapq.nlargest(max(limit, 1) * 3, ranked, key=_value)
         hits = [Hit(self.entries[i], s, self._coverage(i, words)) for i, s in ranked]
         if audience:
             hits.sort(key=lambda h: audience not in h.entry.audience)
         hits.sort(key=lambda h: -(h.coverage * 0.5 + 0.5) * h.score)
         return hits[:limit]
+
+    def _score(self, terms: dict[str, float]) -> dict[int, float]:
+        """Exact scores of the entries found among each term's strongest postings."""
+        found: dict[int, float] = defaultdict(float)
+        for term, boost in terms.items():
+            for entry, weight in self._postings.get(term, ()):
+                found[entry] += boost * weight
+        best = heapq.nlargest(CANDIDATES, found, key=found.__getitem__)
+        return {e: _dot(terms, self._weights[e]) for e in best}
 
     def _coverage(self, entry: int, words: list[tuple[str, tuple[str, ...], float]]) -> float:
         """Share of the query's weight that the entry's wording explains."""

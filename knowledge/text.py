@@ -55,7 +55,7 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "").lower()
     if _converter is None:
         _load_converter()
-    if any(ch in _traditional for ch in text):
+    if not _traditional.isdisjoint(text):
         text = _converter.convert(text)
     text = _DECIMAL.sub("。", text).replace("。", "\0")
     return _KEEP.sub(" ", text).replace("\0", ".").strip()
@@ -97,6 +97,7 @@ class Analyzer:
         self.vocabulary: set[str] = set()
         self.by_pinyin: dict[str, str] = {}
         self._parts: dict[str, list[str]] = {}
+        self._words: dict[str, tuple[str, tuple[str, ...], float]] = {}
 
     def words(self, text: str) -> list[str]:
         """Jieba words of normalized text, without spaces."""
@@ -154,34 +155,34 @@ class Analyzer:
 
     def query(self, text: str) -> list[tuple[str, tuple[str, ...], float]]:
         """Query words as (canonical term, its sub-terms, weight); sound-alike typos repaired."""
-        words, out, i = self.words(text), [], 0
+        words = self.words(text)
+        odd = [len(w) == 1 and w not in STOPWORDS and is_cjk(w) for w in words]
+        out, i = [], 0
         while i < len(words):
-            size, fixed = self._repair(words, i)
+            size, fixed = self._repair(words, odd, i) if any(odd[i:i + 3]) else (1, None)
             if fixed:
-                out.append((self.canon(fixed), (), self.weight(self.canon(fixed))))
+                out.append((fixed, (), self.weight(fixed)))
             elif words[i] not in STOPWORDS:
-                word = words[i]
-                subs = tuple(dict.fromkeys(self.canon(p) for p in self.parts(word)))
-                out.append((self.canon(word), subs, min(self.weight(word), self.weight(self.canon(word)))))
+                out.append(self._word(words[i]))
             i += size
         return out
 
-    def _known(self, word: str) -> bool:
-        """A stopword, a non-Chinese word or a word of two or more characters in the index."""
-        if word in STOPWORDS or not is_cjk(word):
-            return True
-        return len(word) > 1 and self.canon(word) in self.vocabulary
+    def _word(self, word: str) -> tuple[str, tuple[str, ...], float]:
+        """A query word's canonical term, sub-terms and weight (cached)."""
+        if word not in self._words:
+            head = self.canon(word)
+            subs = tuple(t for t in dict.fromkeys(map(self.canon, self.parts(word))) if t != head)
+            self._words[word] = (head, subs, min(self.weight(word), self.weight(head)))
+        return self._words[word]
 
-    def _repair(self, words: list[str], start: int) -> tuple[int, str | None]:
-        """Longest span of 1-3 words at start, with an unknown word, that sounds like a term."""
+    def _repair(self, words: list[str], odd: list[bool], start: int) -> tuple[int, str | None]:
+        """Longest span of 1-3 words at start, with a stray character, that sounds like a term."""
         for stop in range(min(len(words), start + 3), start, -1):
-            span = words[start:stop]
-            text = "".join(span)
-            if not 2 <= len(text) <= 4 or all(self._known(w) for w in span):
+            text = "".join(words[start:stop])
+            if not 2 <= len(text) <= 4 or not any(odd[start:stop]) or not is_cjk(text):
                 continue
-            if not all(is_cjk(w) for w in span) or self.canon(text) in self.vocabulary:
-                continue
-            hit = self.by_pinyin.get("".join(char_pinyin(ch) for ch in text))
-            if hit:
-                return stop - start, hit
+            if self.canon(text) not in self.vocabulary:
+                hit = self.by_pinyin.get("".join(char_pinyin(ch) for ch in text))
+                if hit:
+                    return stop - start, hit
         return 1, None

@@ -1,6 +1,8 @@
 """Tests for handlers.choices: numbered answers, multi-select and yes/no."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from handlers.choices import (
     NotAChoice,
@@ -107,3 +109,20 @@ def test_numbered_of_nothing_is_empty():
 
 def test_normalize_text_and_fold():
     assert (normalize_text(" 選擇：ＡＢ！ "), fold("選擇：ＡＢ")) == ("选择ab", "选择:ab")
+
+
+@given(text=st.text(max_size=30) | st.text(alphabet="0123456789 、和一三", max_size=5000))
+def test_random_text_raises_nothing_but_not_a_choice(text):
+    try:
+        assert 0 <= parse_choice(text, JOBS) < len(JOBS)
+    except NotAChoice as exc:
+        assert exc.hint
+    try:
+        picked = parse_choices(text, JOBS)
+        assert picked == sorted(set(picked)) and all(0 <= i < len(JOBS) for i in picked)
+    except NotAChoice as exc:
+        assert exc.hint
+    try:
+        assert parse_yes_no(text) in (True, False)
+    except NotAChoice as exc:
+        assert exc.hint

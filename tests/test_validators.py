@@ -260,3 +260,12 @@ def test_parse_name(text, expected):
 def test_parse_name_refuses_what_is_not_a_name(text):
     with pytest.raises(InvalidAnswer):
         parse_name(text)
+
+
+@pytest.mark.parametrize("parse", [parse_phone, parse_age, parse_name])
+@given(text=st.text(max_size=30) | st.text(alphabet="0123456789+-() 岁十三", max_size=5000))
+def test_other_parsers_raise_nothing_but_invalid_answer(parse, text):
+    try:
+        parse(text)
+    except InvalidAnswer as exc:
+        assert exc.hint
