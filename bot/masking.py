@@ -40,8 +40,13 @@ def mask_phone(phone: str) -> str:
 
 
 def mask_certificate(number: str) -> str:
-    """"证号尾号1234": the last 4 of the 20-character certificate number."""
-    return f"证号尾号{_tail(number)}"
+    """"证号尾号1234": the last 4 of its identity-number part.
+
+    The last two characters of the 20 are the disability category and grade: sensitive, so
+    they are never shown.
+    """
+    digits = _clean(number)
+    return f"证号尾号{digits[:18][-4:]}"
 
 
 def mask_id(number: str) -> str:

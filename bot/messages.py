@@ -39,10 +39,12 @@ class Incoming:
     def delivery_key(self) -> str:
         """Unique per delivery: MsgId, or sender + CreateTime + Event + EventKey + TaskId."""
         if self.kind != "event" and self.msg_id:
-            return f"msg:{self.msg_id}"
-        key = f"evt:{self.user_id}|{self.create_time}|{self.event}|{self.event_key}|{self.task_id}"
-        if len(key) > 200:  # EventKey may be up to 1024 bytes: keep the key short and unique
-            key = "evt:" + hashlib.sha256(key.encode()).hexdigest()
+            key = f"msg:{self.msg_id}"
+        else:
+            key = (f"evt:{self.user_id}|{self.create_time}|{self.event}|{self.event_key}"
+                   f"|{self.task_id}")
+        if len(key) > 200:  # EventKey (up to 1024 bytes) or MsgId: keep the key short and unique
+            key = key[:4] + hashlib.sha256(key.encode()).hexdigest()
         return key
 
     @property

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from bot.masking import mask_user, scrub
 from bot.messages import Incoming, Reply
 from bot.router import Context
+from bot.sender import ENQUEUED
 from db.models import InboundMessage, OutboundMessage, User
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,8 @@ class Pipeline:
                 inbound = _record_first_delivery(session, incoming)
                 reply = self._answer(session, incoming, inbound)
                 handler = inbound.handler = reply.handler
+                if reply.meta.get("personal"):  # an answer to a personal-data step
+                    inbound.text = "（个人信息，不保存原文）"
                 passive = bool(reply.texts) and slot is not None and slot.claim()
                 passive_text, pending = self._record_replies(session, incoming, inbound,
                                                              reply, passive)
@@ -143,16 +146,16 @@ class Pipeline:
                         reply: Reply, passive: bool) -> tuple[str | None, list[int]]:
         texts = list(reply.texts)
         passive_text = None
+        recorded_user = reply.meta.get("erased") or incoming.user_id  # erased: keep no user id
         if passive and texts:
             passive_text = texts.pop(0)
-            session.add(OutboundMessage(user_id=incoming.user_id, text=passive_text,
+            session.add(OutboundMessage(user_id=recorded_user, text=passive_text,
                                         status="passive", attempts=0, inbound_id=inbound.id,
                                         created_at=self.services.clock()))
-        pending = [row.id for text in texts
-                   for row in self.services.sender.enqueue(session, incoming.user_id, text,
-                                                           inbound_id=inbound.id)
-                   if row.status == "pending"]
-        return passive_text, pending
+        for text in texts:
+            self.services.sender.enqueue(session, incoming.user_id, text, inbound_id=inbound.id)
+        # Everything queued in this transaction goes out at once, staff notices included.
+        return passive_text, sorted(session.info.pop(ENQUEUED, ()))
 
 
 def _record_first_delivery(session: Session, incoming: Incoming) -> InboundMessage:
@@ -169,9 +172,13 @@ def _touch_user(session: Session, user_id: str, now: datetime) -> tuple[User, da
     """The user's row (created on first contact) and when they were last seen before now."""
     user = session.get(User, user_id)
     if user is None:
-        user = User(user_id=user_id, role="unknown", created_at=now, last_seen_at=now)
-        session.add(user)
-        session.flush()
-        return user, None
+        try:
+            with session.begin_nested():  # two first messages at once: one insert wins
+                user = User(user_id=user_id, role="unknown", created_at=now, last_seen_at=now)
+                session.add(user)
+            return user, None
+        except IntegrityError:
+            user = session.get(User, user_id)
+            assert user is not None
     previous, user.last_seen_at = user.last_seen_at, now
     return user, previous

@@ -95,7 +95,8 @@ class Router:
     def dispatch(self, msg: Incoming, ctx: Context) -> Reply:
         """Find the handler for `msg` and return its reply (remembered in the conversation)."""
         reply = self._route(msg, ctx)
-        ctx.remember(reply)
+        if not reply.meta.get("erased"):  # after erasure there is no conversation to keep
+            ctx.remember(reply)
         return reply
 
     def _route(self, msg: Incoming, ctx: Context) -> Reply:

@@ -32,6 +32,7 @@ PER_MINUTE, PER_HOUR = 28, 990  # WeCom: 30 / 1,000 per member; keep a margin
 MAX_ATTEMPTS = 8
 RETRYABLE = {-1, 45009, 45033}
 STALE_SENDING = timedelta(minutes=5)
+ENQUEUED = "bot.sender.enqueued"  # session.info: ids of the pending rows queued in that session
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT_BYTES) -> list[str]:
@@ -69,6 +70,7 @@ class Sender:
                 for part in split_text(text)]
         session.add_all(rows)
         session.flush()
+        session.info.setdefault(ENQUEUED, set()).update(r.id for r in rows if r.status == "pending")
         return rows
 
     def send_text(self, user_id: str, text: str) -> list[int]:

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from db.crypto import Encrypted
 from db.types import UTCDateTime, intpk, utc, utcnow
 
 
@@ -107,3 +108,54 @@ class Handoff(Base):
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     created_at: Mapped[utc] = mapped_column(default=utcnow, index=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Registration(Base):
+    """A job-demand registration (就业需求登记). Numbers and names are encrypted at rest;
+    `certificate_hash` (a keyed hash) finds a registration again without decrypting."""
+
+    __tablename__ = "registrations"
+    id: Mapped[intpk]
+    ref: Mapped[str] = mapped_column(String(16), unique=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)  # who registered (may be family)
+    relation: Mapped[str] = mapped_column(String(16))  # 本人 / 监护人 / 受委托的家属
+    name: Mapped[str] = mapped_column(Encrypted(512))
+    certificate: Mapped[str] = mapped_column(Encrypted(512))
+    certificate_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    certificate_checked: Mapped[bool] = mapped_column(default=True)  # False: staff must check
+    category: Mapped[str | None] = mapped_column(String(8))
+    grade: Mapped[str | None] = mapped_column(String(8))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    phone: Mapped[str] = mapped_column(Encrypted(512))
+    street: Mapped[str] = mapped_column(String(32))
+    education: Mapped[str] = mapped_column(String(32))
+    job_kinds: Mapped[str] = mapped_column(Text)  # "、"-joined
+    employment_modes: Mapped[str] = mapped_column(Text)
+    skills: Mapped[str | None] = mapped_column(Text)
+    accessibility: Mapped[str | None] = mapped_column(Text)
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consents.id", ondelete="SET NULL"))
+    created_at: Mapped[utc] = mapped_column(default=utcnow)
+    updated_at: Mapped[utc] = mapped_column(default=utcnow)
+
+
+class Consent(Base):
+    """A separate consent to process sensitive personal information, and its withdrawal."""
+
+    __tablename__ = "consents"
+    id: Mapped[intpk]
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))  # job_registration
+    relation: Mapped[str] = mapped_column(String(16))  # who consented for whom
+    granted_at: Mapped[utc] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditLog(Base):
+    """That something happened to personal data (a deletion, an export), never the data."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[intpk]
+    action: Mapped[str] = mapped_column(String(32))
+    subject_hash: Mapped[str] = mapped_column(String(64))  # keyed hash of the user id
+    detail: Mapped[str] = mapped_column(String(255), default="")
+    at: Mapped[utc] = mapped_column(default=utcnow)

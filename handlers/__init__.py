@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.messages import Incoming, Reply
 from bot.router import Context, Route, Router
-from handlers import common, greeting, policy, smalltalk
+from handlers import common, greeting, job_demand, levy_form, my_data, policy, smalltalk
 from handlers.choices import NotAChoice, parse_choice
 from handlers.commands import Command, parse_command
 from handlers.intents import wants
@@ -62,9 +62,11 @@ def build_router() -> Router:
                     Route(command(Command.BACK), common.back),
                     Route(command(Command.HANDOFF), common.handoff),
                     Route(command(Command.HELP), common.help_),
-                    Route(command(Command.REPEAT), common.repeat)],
+                    Route(command(Command.REPEAT), common.repeat),
+                    Route(my_data.is_my_data, my_data.show)],
+        forms={"register": job_demand.FORM, "levy": levy_form.CALCULATOR},
         choose=choose,
-        actions={"menu": common.menu_action, "kb": policy.show_entry,
+        actions={"menu": common.menu_action, "mydata": my_data.action, "kb": policy.show_entry,
                  "kb-detail": policy.show_detail},
         routes=[Route(event("subscribe"), greeting.welcome),
                 Route(event("enter_agent"), greeting.enter_agent),
@@ -76,6 +78,7 @@ def build_router() -> Router:
                 Route(wants("register"), common.start_service("register")),
                 Route(wants("booking"), common.start_service("booking")),
                 Route(wants("subscribe"), common.start_service("subscribe")),
+                Route(wants("levy"), common.start_service("levy")),
                 Route(smalltalk.is_smalltalk, smalltalk.chat),
                 Route(smalltalk.is_out_of_scope, smalltalk.out_of_scope),
                 Route(kind("text"), policy.answer),

@@ -19,8 +19,16 @@ def cancel(msg: Incoming, ctx: Context) -> Reply:
     return Reply.text(text("cancelled"), options=())
 
 
+def open_form(ctx: Context):  # type: ignore[no-untyped-def]
+    """The form the user is in, or None."""
+    return ctx.services.router.forms.get((ctx.conversation.state or "").partition(":")[0])
+
+
 def back(msg: Incoming, ctx: Context) -> Reply:
-    """返回 outside a form: there is no step to go back to; show the menu."""
+    """返回: one step back in a form; outside a form, the menu."""
+    form = open_form(ctx)
+    if form is not None:
+        return form.back(ctx)
     return menu_reply(text("nothing_to_go_back"))
 
 
@@ -38,7 +46,12 @@ def repeat(msg: Incoming, ctx: Context) -> Reply:
 def handoff(msg: Incoming, ctx: Context) -> Reply:
     """人工: record a handoff, tell the staff at once, tell the person honestly when."""
     notify_staff(ctx, reason="request", urgent=False)
-    return Reply.text(text("handoff", hours=staff_hours_line(ctx)), options=())
+    reply = text("handoff", hours=staff_hours_line(ctx))
+    form = open_form(ctx)
+    if form is not None:  # nothing is lost: the form stays open where it was
+        return Reply.text(reply, f"您的{form.title}已保存，可以接着回答：\n"
+                          + form.current_question(ctx), options=())
+    return Reply.text(reply, options=())
 
 
 def notify_staff(ctx: Context, *, reason: str, urgent: bool) -> None:

@@ -12,17 +12,24 @@ from pathlib import Path
 
 import jieba
 
-from knowledge.text import Analyzer, load_synonyms, normalize
+from knowledge.text import QUESTION_WORDS, Analyzer, load_synonyms, normalize
 
 HERE = Path(__file__).resolve().parent
 K1, B = 1.2, 0.75
 TITLE_WEIGHT, ANSWER_WEIGHT = 0.5, 0.3  # all questions together count 1
 VARIANT_WEIGHT = 1.0  # plus the best single question variant
-POSTINGS = 100  # strongest postings kept per term to find candidates (all are rescored)
+POSTINGS = 60  # strongest postings kept per term to find candidates (all are rescored)
 CANDIDATES = 24  # candidates rescored exactly
 RERANK = 10  # best of them whose question variants are scored one by one
 SUB_WEIGHT = 0.5  # a sub-word of a query word counts half
-CONFIDENT, CLOSE, FLOOR = 0.62, 0.8, 0.38  # coverage needed; runner-up ratio; coverage floor
+QUESTION_BOOST = 0.3  # 多少, 哪些, 有没有 ... say what kind of answer, not which
+MIX = 0.5  # how much coverage scales the score
+COMMON_DISCOUNT = 0.5  # a word in every entry counts half towards coverage
+# Decisions. Coverage: the share of the question's weight an entry explains (0-1).
+FLOOR = 0.38  # entries explaining less are never offered
+CONFIDENT, CLOSE = 0.6, 0.85  # confident: this coverage and the runner-up below CLOSE x score
+DOMINANT_COVERAGE, DOMINANT = 0.5, 0.5  # or less coverage but far ahead of the runner-up
+OPTION = 0.5  # runners-up offered as choices score at least this share of the best
 
 
 @dataclass(frozen=True)
@@ -150,6 +157,8 @@ class KnowledgeBase:
             self._postings[term] = sorted(found, key=_value, reverse=True)[:POSTINGS]
         counts = Counter(t for doc in self._weights for t in doc)
         analyzer.learn(t for t, _ in counts.most_common())
+        # A word found in most entries (残疾人, 就业) tells little about which one is meant.
+        self._common = {t: 1 - COMMON_DISCOUNT * n / len(entries) for t, n in counts.items()}
 
     @classmethod
     def load(cls, folder: Path | None = None, userdict: Path | None = None,
@@ -177,16 +186,18 @@ class KnowledgeBase:
         for head, subs, _ in words:
             if head not in self._postings:  # parts of a word only when the word is unknown
                 terms.update((sub, SUB_WEIGHT) for sub in subs if sub not in terms)
-        terms.update((head, 1.0) for head, _, _ in words)
+        terms.update((head, QUESTION_BOOST if head in QUESTION_WORDS else 1.0)
+                     for head, _, _ in words)
         ranked = heapq.nlargest(RERANK, self._score(terms).items(), key=_value)
         for n, (entry, value) in enumerate(ranked):
             best = max(_dot(terms, q) for q in self._variants[entry])
             ranked[n] = (entry, value + VARIANT_WEIGHT * best)
         ranked = heapq.nlargest(max(limit, 1) * 3, ranked, key=_value)
-        hits = [Hit(self.entries[i], s, self._coverage(i, words)) for i, s in ranked]
-        if audience:
-            hits.sort(key=lambda h: audience not in h.entry.audience)
-        hits.sort(key=lambda h: -(h.coverage * 0.5 + 0.5) * h.score)
+        hits = []
+        for i, value in ranked:
+            coverage = self._coverage(i, words)
+            hits.append(Hit(self.entries[i], value * (1 - MIX + MIX * coverage), coverage))
+        hits.sort(key=lambda h: (-h.score, bool(audience) and audience not in h.entry.audience))
         return hits[:limit]
 
     def _score(self, terms: dict[str, float]) -> dict[int, float]:
@@ -195,7 +206,7 @@ class KnowledgeBase:
         for term, boost in terms.items():
             for entry, weight in self._postings.get(term, ()):
                 found[entry] += boost * weight
-        best = heapq.nlargest(CANDIDATES, found, key=found.__getitem__)
+        best = sorted(found, key=found.__getitem__, reverse=True)[:CANDIDATES]
         return {e: _dot(terms, self._weights[e]) for e in best}
 
     def _coverage(self, entry: int, words: list[tuple[str, tuple[str, ...], float]]) -> float:
@@ -203,6 +214,7 @@ class KnowledgeBase:
         asked, told = self._asked[entry], self._told[entry]
         got = total = 0.0
         for head, subs, weight in words:
+            weight *= self._common.get(head, 1.0)
             total += weight
             if head in asked:
                 got += weight
@@ -214,11 +226,14 @@ class KnowledgeBase:
 
     def answer(self, text: str, audience: str | None = None) -> Match:
         """Decide between one confident answer, a short list to choose from, or nothing."""
-        hits = self.search(text, limit=3, audience=audience)
-        if not hits or hits[0].coverage < FLOOR:
+        hits = [h for h in self.search(text, limit=3, audience=audience) if h.coverage >= FLOOR]
+        if not hits:
             return Match("none")
-        top = hits[0]
-        close = [h for h in hits[1:] if h.score >= CLOSE * top.score and h.coverage >= FLOOR]
-        if top.coverage >= CONFIDENT and not close:
+        top, rest = hits[0], hits[1:]
+        runner_up = rest[0].score / top.score if rest else 0.0
+        if top.coverage >= CONFIDENT and runner_up < CLOSE:
             return Match("confident", (top,))
-        return Match("ambiguous", tuple([top] + close)) if close else Match("none")
+        if top.coverage >= DOMINANT_COVERAGE and runner_up < DOMINANT:
+            return Match("confident", (top,))
+        close = [h for h in rest if h.score >= OPTION * top.score]
+        return Match("ambiguous", (top, *close)) if close else Match("none")

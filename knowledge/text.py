@@ -150,7 +150,7 @@ class Analyzer:
         if word in QUESTION_WORDS:
             return 0.5
         freq = self.tokenizer.FREQ.get(word) or 0
-        cap = 10.0 if len(word) > 1 or word in self.vocabulary else 1.5
+        cap = 10.0 if len(word) > 1 or word != self.canon(word) else 2.0  # 交, 领, 办 ...
         return min(cap, max(0.5, math.log(self.total / (freq + 50)) - 5.0))
 
     def query(self, text: str) -> list[tuple[str, tuple[str, ...], float]]:

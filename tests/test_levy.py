@@ -136,7 +136,7 @@ def test_kind_may_be_given_in_chinese():
 
 @pytest.mark.parametrize(("staff", "disabled", "wage", "city"), [
     (0, 0, D(1), D(1)), (10, -1, D(1), D(1)), (10, 11, D(1), D(1)), (10, 0, D(-1), D(1)),
-    (10, 0, D(1), D(0)),
+    (10, 0, D(1), D(0)), (10, float("nan"), D(1), D(1)),
 ])
 def test_impossible_figures_are_refused(staff, disabled, wage, city):
     with pytest.raises(ValueError):

@@ -1,0 +1,196 @@
+"""就业需求登记: who is asking, a separate consent, then the registration ("四个一" service).
+
+See job_demand.mmd beside this file for the flow.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.masking import mask_certificate, mask_phone
+from bot.messages import Reply
+from bot.router import Context
+from db.models import Consent, Registration
+from handlers.forms import Form, Step
+from handlers.greeting import menu_reply
+from handlers.validators import (UnrecognisedFormat, age_on, parse_certificate, parse_name,
+                                 parse_phone)
+
+ROLES = {"残疾人本人": "jobseeker", "家属，替家人办理": "family", "用人单位（企业人事）": "employer"}
+RELATIONS = ("监护人（如父母、配偶等）", "受委托的家属")
+EDUCATION = ("小学及以下", "初中", "高中、中专或职高", "大专", "本科及以上")
+JOB_KINDS = ("手工制作", "客服、电话服务", "按摩、保健", "保洁、后勤", "办公文员", "电商、网络销售",
+             "其他")
+MODES = ("全日制", "非全日制", "居家就业", "辅助性就业", "自主创业")
+MIN_AGE = 16
+
+CONSENT = ("办理就业登记需要收集敏感个人信息，请您单独确认是否同意：\n"
+           "收集什么：姓名、残疾人证号（含残疾类别和等级）、联系电话、街道、文化程度、求职意向。\n"
+           "为什么：只用于为{whom}提供就业服务。\n"
+           "谁能看到：区残联和区人社局的工作人员。\n"
+           "保存多久：{keep}。\n"
+           "怎么撤回：随时回复“我的信息”，可以查看、修改、撤回同意并删除全部信息。\n"
+           "不同意也可以继续使用政策咨询等其他服务。\n请回复：")
+
+
+def _role_known(ctx: Context) -> bool:
+    return ctx.user.role in ("jobseeker", "family", "employer")
+
+
+def _set_role(value: str, ctx: Context) -> Reply | None:
+    ctx.user.role = ROLES[value]
+    if ctx.user.role == "employer":
+        FORM.finish(ctx)
+        return menu_reply("就业需求登记是为残疾人求职者办理的。用人单位可以直接问我按比例安排就业、"
+                          "残疾人就业保障金的政策，或回复“算一下保障金”估算应缴金额。")
+    return None
+
+
+def _consent_prompt(ctx: Context) -> str:
+    days = ctx.services.settings.retention.message_days
+    whom = "您的家人" if ctx.user.role == "family" else "您"
+    return CONSENT.format(whom=whom, keep=f"登记有效期间保存；聊天记录保存{days}天后自动删除")
+
+
+def _consented(value: str, ctx: Context) -> Reply | None:
+    if value != "同意":
+        FORM.finish(ctx)
+        return menu_reply("好的，我们不会收集您的个人信息。政策咨询等其他服务照常可以用。")
+    relation = "本人" if ctx.user.role != "family" else \
+        ("监护人" if str(FORM.value(ctx, "relation")).startswith("监护人") else "受委托的家属")
+    consent = Consent(user_id=ctx.user.user_id, purpose="job_registration", relation=relation,
+                      granted_at=ctx.now)
+    ctx.session.add(consent)
+    ctx.session.flush()
+    ctx.data["consent_id"] = consent.id
+    return None
+
+
+def _certificate(text: str, ctx: Context) -> dict[str, Any]:
+    today = ctx.now.date()
+    try:
+        cert = parse_certificate(text, today=today)
+    except UnrecognisedFormat:
+        number = "".join(ch for ch in text if ch.isalnum()).upper()
+        return {"number": number, "checked": False}
+    return {"number": cert.number, "checked": True, "category": cert.category,
+            "grade": cert.grade, "birth": cert.birth_date.isoformat()}
+
+
+def _certificate_read(value: dict[str, Any], ctx: Context) -> Reply | None:
+    if not value["checked"]:
+        return None  # another format: staff check it after the registration
+    if age_on(date.fromisoformat(value["birth"]), ctx.now.date()) < MIN_AGE:
+        FORM.finish(ctx)
+        return Reply.text("谢谢您的信任。按照规定，就业登记从年满16周岁开始办理，现在还不能登记。"
+                          "孩子的康复、教育等问题，可以回复“人工”请工作人员帮您；回复“菜单”返回。",
+                          options=())
+    return None
+
+
+def _certificate_prompt_check(ctx: Context) -> str:
+    cert = FORM.value(ctx, "certificate")
+    year = cert["birth"][:4]
+    return (f"我读到的是：{cert['category']}残疾{cert['grade']}，出生于{year}年"
+            f"（{mask_certificate(cert['number'])}）。对吗？")
+
+
+def _certificate_checked(value: str, ctx: Context) -> Reply | None:
+    if value == "对":
+        return None
+    return FORM.goto(ctx, "certificate", "好的，请重新发送残疾人证号。")
+
+
+def _streets(ctx: Context) -> list[str]:
+    return [*ctx.services.settings.district.streets, "其他街道或不在河北区"]
+
+
+def _save(ctx: Context, answers: dict[str, Any]) -> Reply:
+    cipher = ctx.services.cipher
+    cert = answers["certificate"]
+    digest = cipher.keyed_hash(cert["number"])
+    row = ctx.session.scalar(select(Registration).where(Registration.certificate_hash == digest))
+    updated = row is not None
+    if row is None:
+        row = Registration(ref="DJ" + secrets.token_hex(3).upper(), certificate_hash=digest,
+                           created_at=ctx.now)
+        ctx.session.add(row)
+    relation = "本人" if ctx.user.role != "family" else \
+        ("监护人" if str(answers.get("relation", "")).startswith("监护人") else "受委托的家属")
+    row.user_id, row.relation = ctx.user.user_id, relation
+    row.name, row.certificate, row.phone = answers["name"], cert["number"], answers["phone"]
+    row.certificate_checked = cert["checked"]
+    row.category, row.grade = cert.get("category"), cert.get("grade")
+    row.birth_year = int(cert["birth"][:4]) if cert.get("birth") else None
+    row.street, row.education = answers["street"], answers["education"]
+    row.job_kinds = "、".join(answers["job_kinds"])
+    row.employment_modes = "、".join(answers["modes"])
+    row.skills, row.accessibility = answers.get("skills"), answers.get("accessibility")
+    row.consent_id = ctx.data.get("consent_id") or row.consent_id
+    row.updated_at = ctx.now
+    ctx.session.flush()
+    done = "已更新之前的登记" if updated else "登记成功"
+    check = "证号由工作人员核对后生效。" if not cert["checked"] else ""
+    return Reply.text(f"{done}！登记编号：{row.ref}。{check}\n接下来：区残联工作人员会通过"
+                      f"{mask_phone(answers['phone'])}联系您，安排职业能力评估和就业服务。\n"
+                      "回复“我的信息”可以查看、修改或删除登记；回复“菜单”返回。", options=())
+
+
+def _not_for_employers(ctx: Context) -> Reply | None:
+    if ctx.user.role != "employer":
+        return None
+    return menu_reply("就业需求登记是为残疾人求职者办理的。如果您是残疾人本人或家属，请回复"
+                      "“修改身份”。用人单位可以直接问我按比例安排就业和保障金的政策。")
+
+
+FORM = Form(
+    name="register", title="就业登记", done=_save, guard=_not_for_employers,
+    intro="好的，我们来办理就业需求登记，大约需要3分钟。",
+    steps=(
+        Step("role", "请问您是：", choices=tuple(ROLES), when=lambda ctx: not _role_known(ctx),
+             after=_set_role),
+        Step("relation", "您和这位残疾人是什么关系？", choices=RELATIONS,
+             when=lambda ctx: ctx.user.role == "family"),
+        Step("consent", _consent_prompt, choices=("同意", "不同意"), after=_consented),
+        Step("name", lambda ctx: "请告诉我" + ("残疾人本人" if ctx.user.role == "family" else "您")
+             + "的姓名。", parse=lambda text, ctx: parse_name(text), personal=True, label="姓名"),
+        Step("certificate", "请发送残疾人证号（20位，在残疾人证第一页）。", parse=_certificate,
+             personal=True, label="残疾人证", after=_certificate_read, chain=True,
+             show=lambda cert: mask_certificate(cert["number"])),
+        Step("certificate_ok", _certificate_prompt_check, choices=("对", "不对，重新输入"),
+             when=lambda ctx: bool((FORM.value(ctx, "certificate") or {}).get("checked")),
+             after=_certificate_checked),
+        Step("phone", "请留一个联系电话（手机号，或天津的固定电话）。",
+             parse=lambda text, ctx: parse_phone(text), personal=True, label="联系电话",
+             show=mask_phone),
+        Step("street", "您住在哪个街道？请回复数字：", choices=_streets, label="所在街道"),
+        Step("education", "您的文化程度是？", choices=EDUCATION, label="文化程度"),
+        Step("job_kinds", "想做哪类工作？可以多选，例如回复：1 3", choices=JOB_KINDS,
+             multiple=True, label="求职意向"),
+        Step("modes", "希望怎样就业？可以多选：", choices=MODES, multiple=True, label="就业方式"),
+        Step("skills", "有什么技能或证书？", optional=True, label="技能和证书"),
+        Step("accessibility", "工作中需要哪些无障碍支持？例如读屏软件、手语翻译。",
+             optional=True, label="无障碍需求"),
+    ),
+)
+
+
+
+def resume_registration(ctx: Context, row: Registration) -> Reply:
+    """Open a saved registration at its summary to correct a field (saving updates it)."""
+    cert: dict[str, Any] = {"number": row.certificate, "checked": row.certificate_checked}
+    if row.certificate_checked:
+        parsed = parse_certificate(row.certificate, today=ctx.now.date())
+        cert.update(category=parsed.category, grade=parsed.grade,
+                    birth=parsed.birth_date.isoformat())
+    answers = {"name": row.name, "certificate": cert, "phone": row.phone, "street": row.street,
+               "education": row.education, "job_kinds": row.job_kinds.split("、"),
+               "modes": row.employment_modes.split("、"), "skills": row.skills,
+               "accessibility": row.accessibility}
+    if row.relation != "本人":
+        answers["relation"] = RELATIONS[0] if row.relation == "监护人" else RELATIONS[1]
+    return FORM.review(ctx, answers, consent_id=row.consent_id)

@@ -1,0 +1,112 @@
+"""我的信息: see what is stored, correct it, change who you are, withdraw consent and delete.
+
+Deletion erases the registrations, consents, handoffs, unanswered questions, outbound
+messages and the user's row, and anonymises the inbound de-duplication keys (their text is
+removed). One audit row keeps only that a deletion happened, under a keyed hash.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select, update
+
+from bot.masking import mask_certificate, mask_phone
+from bot.messages import Incoming, Reply
+from bot.router import Context
+from db.models import (AuditLog, Consent, Handoff, InboundMessage, OutboundMessage, Registration,
+                       UnansweredQuestion, User)
+from handlers import job_demand
+from handlers.greeting import menu_reply
+from handlers.commands import normalize_command_text as plain
+
+PHRASES = {"我的信息", "我的资料", "我的登记", "查看我的信息", "查看我的登记", "删除我的信息",
+           "删除我的资料", "撤回同意", "修改我的信息", "个人信息", "隐私", "修改身份"}
+ROLE_NAMES = {"jobseeker": "残疾人本人", "family": "家属", "employer": "用人单位",
+              "unknown": "还没有说明"}
+
+
+def is_my_data(msg: Incoming, ctx: Context) -> bool:
+    """Predicate: the message asks for the person's own data (any state)."""
+    return msg.kind == "text" and plain(msg.text) in PHRASES
+
+
+def registrations(ctx: Context) -> list[Registration]:
+    """Registrations made by this WeCom user (for themselves or for family members)."""
+    return list(ctx.session.scalars(select(Registration)
+                                    .where(Registration.user_id == ctx.user.user_id)
+                                    .order_by(Registration.id)).all())
+
+
+def show(msg: Incoming, ctx: Context) -> Reply:
+    """What is stored, masked so a screen reader reads it well, and what can be done."""
+    if (ctx.conversation.state or "").startswith("register:"):
+        job_demand.FORM.finish(ctx)
+    if plain(msg.text) == "修改身份":
+        return change_role("", msg, ctx)
+    rows = registrations(ctx)
+    lines = [f"您的身份：{ROLE_NAMES.get(ctx.user.role, '还没有说明')}。"]
+    if not rows:
+        lines.append("您还没有就业登记，我们没有保存您的姓名、证号或电话。")
+    for n, row in enumerate(rows, 1):
+        lines.append(f"登记{n}（编号{row.ref}）：{row.name}，{mask_certificate(row.certificate)}，"
+                     f"{mask_phone(row.phone)}，{row.street}，求职意向：{row.job_kinds}。")
+    lines.append("请回复数字：\n1. 修改登记信息\n2. 撤回同意并删除我的全部信息\n3. 修改我的身份\n"
+                 "4. 返回菜单")
+    return Reply.text("\n".join(lines)[:500],
+                      options=("mydata:edit", "mydata:delete", "mydata:role", "menu:show"))
+
+
+def action(argument: str, msg: Incoming, ctx: Context) -> Reply:
+    """The choices of 我的信息: edit, delete (asked twice), change role."""
+    verb, _, rest = argument.partition(":")
+    if verb == "edit":
+        return edit(rest, msg, ctx)
+    if verb == "delete":
+        return Reply.text("确定要撤回同意并删除您的全部信息吗？删除后不能恢复。请回复数字：\n"
+                          "1. 确定删除\n2. 不删了，返回菜单",
+                          options=("mydata:erase", "menu:show"))
+    if verb == "erase":
+        return erase(ctx)
+    return change_role(rest, msg, ctx)
+
+
+def edit(which: str, msg: Incoming, ctx: Context) -> Reply:
+    """Open a registration's summary in the form, so any field can be changed by its number."""
+    rows = registrations(ctx)
+    if not rows:
+        return menu_reply("您还没有登记信息。需要登记请回复“就业登记”。")
+    if len(rows) > 1 and not which:
+        listing = "\n".join(f"{n}. {row.name}（编号{row.ref}）" for n, row in enumerate(rows, 1))
+        return Reply.text(f"要修改哪一份登记？请回复数字：\n{listing}",
+                          options=tuple(f"mydata:edit:{row.id}" for row in rows))
+    row = next((r for r in rows if str(r.id) == which), rows[0])
+    return job_demand.resume_registration(ctx, row)
+
+
+def change_role(choice: str, msg: Incoming, ctx: Context) -> Reply:
+    """Ask (or set) whether the person is the jobseeker, a family member or an employer."""
+    roles = list(job_demand.ROLES.values())
+    if choice in roles:
+        ctx.user.role = choice
+        return menu_reply(f"已把您的身份改为：{ROLE_NAMES[choice]}。")
+    names = list(job_demand.ROLES)
+    listing = "\n".join(f"{n}. {name}" for n, name in enumerate(names, 1))
+    return Reply.text(f"请问您是：\n{listing}\n（回复“菜单”返回）",
+                      options=tuple(f"mydata:role:{role}" for role in roles))
+
+
+def erase(ctx: Context) -> Reply:
+    """Withdraw consent and delete everything about this user; keep one keyed-hash audit row."""
+    user_id, session = ctx.user.user_id, ctx.session
+    digest = ctx.services.cipher.keyed_hash(user_id)
+    anonymous = f"erased-{digest[:16]}"
+    for model in (Registration, Consent, Handoff, UnansweredQuestion, OutboundMessage):
+        session.execute(delete(model).where(model.user_id == user_id))
+    session.execute(update(InboundMessage).where(InboundMessage.user_id == user_id)
+                    .values(user_id=anonymous, text=None))
+    session.add(AuditLog(action="erase", subject_hash=digest, detail="用户撤回同意并删除全部信息",
+                         at=ctx.now))
+    session.delete(ctx.conversation)
+    session.delete(session.get(User, user_id))
+    reply = Reply.text("已撤回同意，并删除了您的全部登记信息和聊天记录。以后需要服务，随时发消息给我；"
+                       "回复“菜单”看全部服务。", options=())
+    return Reply(reply.texts, reply.options, reply.handler, {"erased": anonymous})
