@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,6 +30,7 @@ from db.models import InboundMessage, OutboundMessage, User
 
 log = logging.getLogger(__name__)
 
+RACE_RETRIES = 3
 SORRY = ("抱歉，系统刚才出了点问题，您的消息没有丢失。请稍后再发一次，"
          "或回复“人工”请工作人员帮您。")
 
@@ -99,34 +101,49 @@ class Pipeline:
     def process(self, incoming: Incoming, slot: PassiveSlot | None = None) -> None:
         """Record, route and answer one message (also called directly by tests and tools)."""
         started = time.perf_counter()
-        services = self.services
-        pending: list[int] = []
-        passive_text: str | None = None
-        handler = "duplicate"
+        passive_text, pending, handler = None, [], "error"
         try:
-            with services.sessions.begin() as session:
-                inbound = _record_first_delivery(session, incoming)
-                reply = self._answer(session, incoming, inbound)
-                handler = inbound.handler = reply.handler
-                if reply.meta.get("personal"):  # an answer to a personal-data step
-                    inbound.text = "（个人信息，不保存原文）"
-                passive = bool(reply.texts) and slot is not None and slot.claim()
-                passive_text, pending = self._record_replies(session, incoming, inbound,
-                                                             reply, passive)
-        except IntegrityError:  # the same delivery was recorded by another worker meanwhile
-            passive_text, pending, handler = None, [], "duplicate"
+            for attempt in range(RACE_RETRIES):
+                try:
+                    passive_text, pending, handler = self._transaction(incoming, slot)
+                    break
+                except IntegrityError:
+                    if self._seen(incoming):  # another worker recorded this delivery: no reply
+                        passive_text, pending, handler = None, [], "duplicate"
+                        break
+                    # A race on this user's first rows (user, conversation): run it again.
+                    log.info("retrying after a race user=%s attempt=%d",
+                             mask_user(incoming.user_id), attempt + 1)
         except Exception:
             log.exception("pipeline failed user=%s type=%s", mask_user(incoming.user_id),
                           incoming.label)
-            passive_text, pending, handler = None, [], "error"
         finally:
             if slot is not None:
                 slot.give(passive_text)
         if pending:
-            services.sender.deliver(pending)
+            self.services.sender.deliver(pending)
         log.info("message user=%s type=%s handler=%s latency_ms=%.1f passive=%d",
                  mask_user(incoming.user_id), incoming.label, handler,
                  (time.perf_counter() - started) * 1000, int(passive_text is not None))
+
+    def _transaction(self, incoming: Incoming,
+                     slot: PassiveSlot | None) -> tuple[str | None, list[int], str]:
+        """One transaction: the inbound record, the handler's effects, the replies."""
+        with self.services.sessions.begin() as session:
+            inbound = _record_first_delivery(session, incoming)
+            reply = self._answer(session, incoming, inbound)
+            inbound.handler = reply.handler
+            if reply.meta.get("personal"):  # an answer to a personal-data step
+                inbound.text = "（个人信息，不保存原文）"
+            passive = bool(reply.texts) and slot is not None and slot.claim()
+            passive_text, pending = self._record_replies(session, incoming, inbound, reply,
+                                                         passive)
+        return passive_text, pending, reply.handler
+
+    def _seen(self, incoming: Incoming) -> bool:
+        with self.services.sessions.begin() as session:
+            return session.scalar(select(InboundMessage.id).where(
+                InboundMessage.delivery_key == incoming.delivery_key)) is not None
 
     def _answer(self, session: Session, incoming: Incoming, inbound: InboundMessage) -> Reply:
         services = self.services
@@ -169,8 +186,12 @@ def _record_first_delivery(session: Session, incoming: Incoming) -> InboundMessa
 
 
 def _touch_user(session: Session, user_id: str, now: datetime) -> tuple[User, datetime | None]:
-    """The user's row (created on first contact) and when they were last seen before now."""
-    user = session.get(User, user_id)
+    """The user's row (created on first contact) and when they were last seen before now.
+
+    The row is locked (PostgreSQL), so two messages of one user are handled one after the
+    other and never corrupt the conversation state; SQLite serialises writers anyway.
+    """
+    user = session.get(User, user_id, with_for_update=True)
     if user is None:
         try:
             with session.begin_nested():  # two first messages at once: one insert wins

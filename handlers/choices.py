@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from handlers.validators import InvalidAnswer, parse_chinese_number
@@ -35,11 +35,13 @@ def _t2s() -> Any:
     return OpenCC("t2s")
 
 
+@lru_cache(maxsize=4096)  # every route predicate folds the same message: convert it once
 def fold(text: str) -> str:
     """Full-width → half-width, traditional → simplified, lower case (punctuation kept)."""
     return _t2s().convert(unicodedata.normalize("NFKC", text)).lower()
 
 
+@lru_cache(maxsize=4096)
 def normalize_text(text: str) -> str:
     """`fold` the text, then drop spaces, punctuation and symbols."""
     return "".join(c for c in fold(text) if unicodedata.category(c)[0] not in "PSZC")

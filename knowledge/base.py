@@ -24,6 +24,7 @@ RERANK = 10  # best of them whose question variants are scored one by one
 SUB_WEIGHT = 0.5  # a sub-word of a query word counts half
 QUESTION_BOOST = 0.3  # 多少, 哪些, 有没有 ... say what kind of answer, not which
 MIX = 0.5  # how much coverage scales the score
+AUDIENCE_BONUS = 1.05  # entries written for the asker's role win near-ties
 COMMON_DISCOUNT = 0.5  # a word in every entry counts half towards coverage
 # Decisions. Coverage: the share of the question's weight an entry explains (0-1).
 FLOOR = 0.38  # entries explaining less are never offered
@@ -196,9 +197,10 @@ class KnowledgeBase:
         hits = []
         for i, value in ranked:
             coverage = self._coverage(i, words)
+            if audience and audience in self.entries[i].audience:
+                value *= AUDIENCE_BONUS
             hits.append(Hit(self.entries[i], value * (1 - MIX + MIX * coverage), coverage))
-        hits.sort(key=lambda h: (-h.score, bool(audience) and audience not in h.entry.audience))
-        return hits[:limit]
+        return sorted(hits, key=lambda h: -h.score)[:limit]
 
     def _score(self, terms: dict[str, float]) -> dict[int, float]:
         """Exact scores of the entries found among each term's strongest postings."""
@@ -226,11 +228,11 @@ class KnowledgeBase:
 
     def answer(self, text: str, audience: str | None = None) -> Match:
         """Decide between one confident answer, a short list to choose from, or nothing."""
-        hits = [h for h in self.search(text, limit=3, audience=audience) if h.coverage >= FLOOR]
-        if not hits:
+        found = self.search(text, limit=3, audience=audience)
+        if not found or found[0].coverage < FLOOR:
             return Match("none")
-        top, rest = hits[0], hits[1:]
-        runner_up = rest[0].score / top.score if rest else 0.0
+        top, rest = found[0], [h for h in found[1:] if h.coverage >= FLOOR]
+        runner_up = found[1].score / top.score if len(found) > 1 else 0.0
         if top.coverage >= CONFIDENT and runner_up < CLOSE:
             return Match("confident", (top,))
         if top.coverage >= DOMINANT_COVERAGE and runner_up < DOMINANT:

@@ -11,7 +11,7 @@ from functools import lru_cache
 import jieba
 from pypinyin import lazy_pinyin
 
-_KEEP = re.compile(r"[^0-9a-z%\u3400-\u4dbf\u4e00-\u9fff]+")
+_KEEP = re.compile(r"[^0-9a-z%\x00\u3400-\u4dbf\u4e00-\u9fff]+")  # \x00 marks a decimal point
 _DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _converter = None
@@ -40,12 +40,10 @@ def _load_converter() -> None:
 
     converter = OpenCC("t2s")
     converter.convert("")  # loads the dictionaries
-    chars: set[str] = set()
+    chars = set()  # characters t2s changes; text without any of them is left as it is
     for group in converter._dict_chain_data:
         for _, _, mapping in group:
-            for key, value in mapping.items():
-                if key != value:
-                    chars.update(key)
+            chars.update(k for k, v in mapping.items() if len(k) == 1 and k != v)
     _traditional = frozenset(chars)
     _converter = converter
 
@@ -57,8 +55,8 @@ def normalize(text: str) -> str:
         _load_converter()
     if not _traditional.isdisjoint(text):
         text = _converter.convert(text)
-    text = _DECIMAL.sub("。", text).replace("。", "\0")
-    return _KEEP.sub(" ", text).replace("\0", ".").strip()
+    text = _KEEP.sub(" ", _DECIMAL.sub("\x00", text))
+    return text.replace("\x00", ".").strip()
 
 
 def is_cjk(text: str) -> bool:
