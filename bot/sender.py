@@ -113,6 +113,8 @@ class Sender:
             if wait is not None:
                 row.next_attempt_at = wait
                 return 0
+            # Read before the UPDATE: it refreshes `row.attempts` in the session.
+            user_id, text, attempts = row.user_id, row.text, row.attempts + 1
             claimed = session.execute(update(OutboundMessage)
                                       .where(OutboundMessage.id == message_id,
                                              OutboundMessage.status == "pending")
@@ -120,7 +122,6 @@ class Sender:
                                               attempts=OutboundMessage.attempts + 1))
             if claimed.rowcount != 1:  # another process took it
                 return 0
-            user_id, text, attempts = row.user_id, row.text, row.attempts + 1
         status, errcode, errmsg, msgid = self._call(user_id, text)
         with self.sessions.begin() as session:
             row = session.get(OutboundMessage, message_id)

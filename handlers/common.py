@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.masking import mask_user
 from bot.messages import Incoming, Reply
 from bot.router import Context
 from db.handoffs import open_handoff
@@ -58,7 +57,8 @@ def notify_staff(ctx: Context, *, reason: str, urgent: bool) -> None:
     """Create the handoff record and queue a message to every configured staff member."""
     record = open_handoff(ctx.session, ctx.user.user_id, reason=reason, urgent=urgent,
                           now=ctx.now)
-    notice = text("handoff_staff_notice", user=mask_user(ctx.user.user_id),
+    # Staff need the real WeCom user id to answer; it is masked only in logs.
+    notice = text("handoff_staff_notice", user=ctx.user.user_id,
                   urgent="（紧急）" if urgent else "", recent=record.recent or "（无文字消息）")
     for staff in ctx.services.settings.wecom.handoff_staff:
         ctx.services.sender.enqueue(ctx.session, staff, f"{notice}\n编号：{record.id}")
@@ -96,6 +96,8 @@ def menu_action(argument: str, msg: Incoming, ctx: Context) -> Reply:
     registered = ctx.services.router.forms.get(argument)
     if registered is not None:
         return registered.start(msg, ctx)  # type: ignore[attr-defined]
+    if argument in ("booking", "subscribe"):
+        return Reply.text(text(f"coming_soon_{argument}"), options=())
     return Reply.text(text("coming_soon", service=SERVICE_NAMES.get(argument, "该")),
                       options=())
 

@@ -149,7 +149,7 @@ def _not_for_employers(ctx: Context) -> Reply | None:
 
 FORM = Form(
     name="register", title="就业登记", done=_save, guard=_not_for_employers,
-    intro="好的，我们来办理就业需求登记，大约需要3分钟。",
+    intro="好的，我们来办理就业需求登记。需要填写姓名、残疾人证号、联系电话和求职意向，大约3分钟。",
     steps=(
         Step("role", "请问您是：", choices=tuple(ROLES), when=lambda ctx: not _role_known(ctx),
              after=_set_role),

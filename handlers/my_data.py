@@ -101,6 +101,8 @@ def erase(ctx: Context) -> Reply:
     anonymous = f"erased-{digest[:16]}"
     for model in (Registration, Consent, Handoff, UnansweredQuestion, OutboundMessage):
         session.execute(delete(model).where(model.user_id == user_id))
+    # Handoff notices to staff quote the person's id and recent messages.
+    session.execute(delete(OutboundMessage).where(OutboundMessage.text.contains(user_id)))
     session.execute(update(InboundMessage).where(InboundMessage.user_id == user_id)
                     .values(user_id=anonymous, text=None))
     session.add(AuditLog(action="erase", subject_hash=digest, detail="用户撤回同意并删除全部信息",

@@ -50,7 +50,7 @@ def _load_converter() -> None:
 
 def normalize(text: str) -> str:
     """Simplified, half-width, lower-case text without emoji, punctuation or extra spaces."""
-    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = unicodedata.normalize("NFKC", text or "").lower().replace("\x00", " ")
     if _converter is None:
         _load_converter()
     if not _traditional.isdisjoint(text):

@@ -204,10 +204,12 @@ def test_back_off_grows_and_the_outbox_gives_up_after_max_attempts(services, sim
         waits.append(row.next_attempt_at - clock.now)
         clock.now = row.next_attempt_at
         deliver_outbox(services)
+    assert waits[0] == timedelta(seconds=60)
     assert waits == sorted(waits) and waits[0] < waits[-1]
     assert [(r.status, r.errcode, r.attempts) for r in rows(services, "lin6")] == [
         ("failed", -1, MAX_ATTEMPTS)]
     assert received(simulator, "lin6") == []
+    assert simulator[0].failures == []  # every attempt reached WeCom
 
 
 @pytest.mark.parametrize("errcode", [81013, 60020, 40058])
