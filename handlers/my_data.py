@@ -102,7 +102,8 @@ def erase(ctx: Context) -> Reply:
     for model in (Registration, Consent, Handoff, UnansweredQuestion, OutboundMessage):
         session.execute(delete(model).where(model.user_id == user_id))
     # Handoff notices to staff quote the person's id and recent messages.
-    session.execute(delete(OutboundMessage).where(OutboundMessage.text.contains(user_id)))
+    session.execute(delete(OutboundMessage).where(
+        OutboundMessage.text.contains(f"用户 {user_id} 请求人工服务")))
     session.execute(update(InboundMessage).where(InboundMessage.user_id == user_id)
                     .values(user_id=anonymous, text=None))
     session.add(AuditLog(action="erase", subject_hash=digest, detail="用户撤回同意并删除全部信息",
