@@ -1,0 +1,63 @@
+"""Policy answers through the webhook: cited, honest when unknown, numbered when unsure."""
+
+from sqlalchemy import select
+
+from db.models import UnansweredQuestion
+
+CITATION = "出处："
+
+
+def test_a_policy_question_gets_one_cited_answer(chat):
+    [reply] = chat.send("fam01", "河北区残疾人就业三年行动 目标是新增多少人就业")
+    assert "822" in reply
+    assert CITATION in reply and "河北政办〔2022〕15号" in reply
+    assert len(reply) <= 500
+
+
+def test_pinyin_typos_and_traditional_characters_still_find_the_answer(chat):
+    [typo] = chat.send("fam02", "残急人就叶服务有哪些")
+    [traditional] = chat.send("fam03", "就業困難殘疾人按啥標準認定")
+    assert "四个一" in typo and CITATION in typo
+    assert "认定办法" in traditional and CITATION in traditional
+
+
+def test_reply_1_shows_the_detail_of_the_last_answer(chat):
+    [answer] = chat.send("fam04", "残疾人就业服务有哪些")
+    assert "回复1查看详细" in answer
+    [detail] = chat.send("fam04", "1")
+    assert detail != answer and CITATION in detail and len(detail) <= 500
+
+
+def test_an_unknown_question_is_admitted_recorded_and_offered_a_person(chat, services):
+    [reply] = chat.send("fam05", "区残联的无障碍电梯坏了找谁修")
+    assert "人工" in reply
+    assert not any(ch.isdigit() for ch in reply.replace("1", "")), "no made-up figures"
+    with services.sessions.begin() as session:
+        questions = session.scalars(select(UnansweredQuestion.question)).all()
+    assert questions == ["区残联的无障碍电梯坏了找谁修"]
+
+
+def test_out_of_scope_questions_get_no_policy_answer(chat):
+    for user, question in (("o1", "今天河北区多少度 冷不冷"), ("o2", "茅台股票现在能买吗"),
+                           ("o3", "北京残疾人就业有啥补贴"), ("o4", "帮我查下张建国的残疾证号和住址")):
+        [reply] = chat.send(user, question)
+        assert CITATION not in reply, question
+        assert "人工" in reply or "当地" in reply, question
+
+
+def test_a_close_call_offers_numbered_choices_and_a_number_picks_one(chat):
+    replies = chat.send("fam06", "残疾人大学生")
+    reply = replies[0]
+    if "您是想问" in reply:  # two or three entries were close
+        assert "1. " in reply and "2. " in reply
+        [picked] = chat.send("fam06", "1")
+        assert CITATION in picked
+    else:  # one entry was clearly best
+        assert CITATION in reply
+
+
+def test_employers_get_the_quota_and_never_a_fixed_declaration_date(chat):
+    [ratio] = chat.send("hr01", "天津公司要按多少比例招残疾人")
+    [when] = chat.send("hr02", "今年残保金什么时候申报")
+    assert "1.5%" in ratio and CITATION in ratio
+    assert "当年" in when and "2026年" not in when
