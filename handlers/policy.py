@@ -7,7 +7,7 @@ from bot.router import Context
 from bot.masking import scrub
 from db.models import UnansweredQuestion
 from handlers.texts import text
-from knowledge.curation import render_answer, render_detail
+from knowledge.curation import render_answer, render_brief, render_detail
 
 AUDIENCES = {"jobseeker", "family", "employer", "staff"}
 
@@ -18,9 +18,9 @@ def answer(msg: Incoming, ctx: Context) -> Reply:
     match = ctx.services.kb.answer(msg.text, audience=role)
     if match.kind == "confident":
         return entry_reply(match.entry)
-    if match.kind == "ambiguous":
+    if match.kind == "ambiguous":  # the list, and the most relevant answer in full
         lines = "\n".join(f"{i}. {hit.entry.title}" for i, hit in enumerate(match.hits, 1))
-        return Reply.text(text("did_you_mean", options=lines),
+        return Reply.text(text("did_you_mean", options=lines), render_brief(match.hits[0].entry),
                           options=tuple(f"kb:{hit.entry.id}" for hit in match.hits))
     return no_answer(msg, ctx)
 

@@ -12,24 +12,29 @@ from pathlib import Path
 
 import jieba
 
-from knowledge.text import QUESTION_WORDS, Analyzer, load_synonyms, normalize
+from knowledge.text import LIGHT_WORDS, Analyzer, load_synonyms, normalize
 
 HERE = Path(__file__).resolve().parent
 K1, B = 1.2, 0.75
 TITLE_WEIGHT, ANSWER_WEIGHT = 0.5, 0.3  # all questions together count 1
 VARIANT_WEIGHT = 1.0  # plus the best single question variant
-POSTINGS = 60  # strongest postings kept per term to find candidates (all are rescored)
-CANDIDATES = 24  # candidates rescored exactly
-RERANK = 10  # best of them whose question variants are scored one by one
+POSTINGS = 40  # strongest postings kept per term to find candidates (all are rescored)
+CANDIDATES = 16  # candidates rescored exactly
+RERANK = 8  # best of them whose question variants are scored one by one
 SUB_WEIGHT = 0.5  # a sub-word of a query word counts half
-QUESTION_BOOST = 0.3  # 多少, 哪些, 有没有 ... say what kind of answer, not which
+PART_CREDIT = 0.7  # coverage for a word whose inner words are all found
+LIGHT_BOOST = 0.3  # 多少, 哪些, 区里 ... say what kind of answer, not which
 MIX = 0.5  # how much coverage scales the score
 AUDIENCE_BONUS = 1.05  # entries written for the asker's role win near-ties
 COMMON_DISCOUNT = 0.5  # a word in every entry counts half towards coverage
 # Decisions. Coverage: the share of the question's weight an entry explains (0-1).
 FLOOR = 0.38  # entries explaining less are never offered
 CONFIDENT, CLOSE = 0.6, 0.85  # confident: this coverage and the runner-up below CLOSE x score
-DOMINANT_COVERAGE, DOMINANT = 0.5, 0.5  # or less coverage but far ahead of the runner-up
+DOMINANT_COVERAGE, DOMINANT = 0.5, 0.6  # or less coverage but far ahead of the runner-up
+SURE_COVERAGE, SURE = 0.8, 0.9  # or the question fully explained and still ahead
+EVIDENCE, EVIDENCE_COVERAGE = 20.0, 0.25  # or much of a long message explained
+SOME_EVIDENCE = 12.0  # a long message's part that is enough when far ahead
+MIN_EVIDENCE = 6.0  # never confident on less (half of it: not even offered)
 OPTION = 0.5  # runners-up offered as choices score at least this share of the best
 
 
@@ -84,6 +89,7 @@ class Hit:
     entry: Entry
     score: float
     coverage: float = 0.0
+    evidence: float = 0.0  # the weight of the question's words the entry explains
 
 
 @dataclass(frozen=True)
@@ -115,14 +121,29 @@ def _value(item: tuple[int, float]) -> float:
     return item[1]
 
 
+def _plausible(hit: Hit) -> bool:
+    """Explains enough of the question to be offered at all."""
+    return hit.evidence >= MIN_EVIDENCE / 2 and (
+        hit.coverage >= FLOOR or hit.evidence >= SOME_EVIDENCE)
+
+
+def _confident(top: Hit, runner_up: float) -> bool:
+    """Whether the best hit may be answered alone, given the runner-up's share of its score."""
+    if top.evidence < MIN_EVIDENCE:
+        return False  # "你都能帮我干啥", "好的": too little said to be sure of anything
+    if top.coverage >= CONFIDENT and runner_up < CLOSE:
+        return True
+    if top.coverage >= SURE_COVERAGE and runner_up < SURE:
+        return True
+    if top.coverage >= EVIDENCE_COVERAGE and top.evidence >= EVIDENCE and runner_up < CLOSE:
+        return True  # a long message with a clear policy question in it
+    long_enough = top.coverage >= EVIDENCE_COVERAGE and top.evidence >= SOME_EVIDENCE
+    return runner_up < DOMINANT and (top.coverage >= DOMINANT_COVERAGE or long_enough)
+
+
 def _dot(terms: dict[str, float], weights: dict[str, float]) -> float:
-    """Sum of boost times weight over the query's terms."""
-    total = 0.0
-    for term, boost in terms.items():
-        weight = weights.get(term)
-        if weight:
-            total += boost * weight
-    return total
+    """Sum of boost times weight over the terms both share."""
+    return sum([terms[t] * weights[t] for t in terms.keys() & weights.keys()])
 
 
 class KnowledgeBase:
@@ -135,11 +156,11 @@ class KnowledgeBase:
         asked = [[terms(normalize(q)) for q in e.questions] for e in entries]
         titles = [terms(normalize(" ".join((e.title,) + e.keywords))) for e in entries]
         told = [terms(normalize(e.answer + " " + e.detail)) for e in entries]
-        flat = bm25([q for qs in asked for q in qs])
+        flat, start = bm25([q for qs in asked for q in qs]), 0
         self._variants = []  # per entry: BM25 weights of each question, by question stats
         for qs in asked:
-            self._variants.append(flat[:len(qs)])
-            flat = flat[len(qs):]
+            self._variants.append(flat[start:start + len(qs)])
+            start += len(qs)
         self._weights: list[dict[str, float]] = []  # per entry: all fields, weighted
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         fields = ((1.0, bm25([sum(qs, []) for qs in asked])), (TITLE_WEIGHT, bm25(titles)),
@@ -159,7 +180,8 @@ class KnowledgeBase:
         counts = Counter(t for doc in self._weights for t in doc)
         analyzer.learn(t for t, _ in counts.most_common())
         # A word found in most entries (残疾人, 就业) tells little about which one is meant.
-        self._common = {t: 1 - COMMON_DISCOUNT * n / len(entries) for t, n in counts.items()}
+        size = max(1, len(entries))
+        self._common = {t: 1 - COMMON_DISCOUNT * n / size for t, n in counts.items()}
 
     @classmethod
     def load(cls, folder: Path | None = None, userdict: Path | None = None,
@@ -187,19 +209,20 @@ class KnowledgeBase:
         for head, subs, _ in words:
             if head not in self._postings:  # parts of a word only when the word is unknown
                 terms.update((sub, SUB_WEIGHT) for sub in subs if sub not in terms)
-        terms.update((head, QUESTION_BOOST if head in QUESTION_WORDS else 1.0)
+        terms.update((head, LIGHT_BOOST if head in LIGHT_WORDS else 1.0)
                      for head, _, _ in words)
         ranked = heapq.nlargest(RERANK, self._score(terms).items(), key=_value)
         for n, (entry, value) in enumerate(ranked):
             best = max(_dot(terms, q) for q in self._variants[entry])
             ranked[n] = (entry, value + VARIANT_WEIGHT * best)
-        ranked = heapq.nlargest(max(limit, 1) * 3, ranked, key=_value)
+        ranked = heapq.nlargest(max(limit, 1) + 2, ranked, key=_value)
         hits = []
         for i, value in ranked:
-            coverage = self._coverage(i, words)
+            coverage, evidence = self._coverage(i, words)
             if audience and audience in self.entries[i].audience:
                 value *= AUDIENCE_BONUS
-            hits.append(Hit(self.entries[i], value * (1 - MIX + MIX * coverage), coverage))
+            score = value * (1 - MIX + MIX * coverage)
+            hits.append(Hit(self.entries[i], score, coverage, evidence))
         return sorted(hits, key=lambda h: -h.score)[:limit]
 
     def _score(self, terms: dict[str, float]) -> dict[int, float]:
@@ -211,8 +234,9 @@ class KnowledgeBase:
         best = sorted(found, key=found.__getitem__, reverse=True)[:CANDIDATES]
         return {e: _dot(terms, self._weights[e]) for e in best}
 
-    def _coverage(self, entry: int, words: list[tuple[str, tuple[str, ...], float]]) -> float:
-        """Share of the query's weight that the entry's wording explains."""
+    def _coverage(self, entry: int, words: list[tuple[str, tuple[str, ...], float]]
+                  ) -> tuple[float, float]:
+        """Share and weight of the question's words that the entry's wording explains."""
         asked, told = self._asked[entry], self._told[entry]
         got = total = 0.0
         for head, subs, weight in words:
@@ -222,20 +246,19 @@ class KnowledgeBase:
                 got += weight
             elif head in told:
                 got += 0.8 * weight
-            elif any(s in asked or s in told for s in subs):
-                got += 0.5 * weight
-        return got / total if total else 0.0
+            elif subs:  # a word the entry lacks, but some of the words inside it
+                share = sum(s in asked or s in told for s in subs) / len(subs)
+                got += PART_CREDIT * weight * share
+        return (got / total if total else 0.0), got
 
     def answer(self, text: str, audience: str | None = None) -> Match:
         """Decide between one confident answer, a short list to choose from, or nothing."""
         found = self.search(text, limit=3, audience=audience)
-        if not found or found[0].coverage < FLOOR:
+        if not found or not _plausible(found[0]):
             return Match("none")
-        top, rest = found[0], [h for h in found[1:] if h.coverage >= FLOOR]
-        runner_up = found[1].score / top.score if len(found) > 1 else 0.0
-        if top.coverage >= CONFIDENT and runner_up < CLOSE:
+        top = found[0]
+        runner_up = found[1].score / top.score if len(found) > 1 and top.score else 0.0
+        if _confident(top, runner_up):
             return Match("confident", (top,))
-        if top.coverage >= DOMINANT_COVERAGE and runner_up < DOMINANT:
-            return Match("confident", (top,))
-        close = [h for h in rest if h.score >= OPTION * top.score]
+        close = [h for h in found[1:] if _plausible(h) and h.score >= OPTION * top.score]
         return Match("ambiguous", (top, *close)) if close else Match("none")

@@ -16,14 +16,20 @@ FOOTER = "\n回复“菜单”看其他服务，回复“人工”找工作人�
 
 
 def citation(entry: Entry) -> str:
-    """The source line: document, section and period."""
-    return f"\n出处：{entry.source}，{entry.section}（{entry.period}）"
+    """The source line: document, section and period (no brackets inside brackets)."""
+    period = f"，适用期：{entry.period}" if "（" in entry.period else f"（{entry.period}）"
+    return f"\n出处：{entry.source}，{entry.section}{period}"
 
 
 def render_answer(entry: Entry) -> str:
     """The reply text for an entry: answer, source, how to see more, the way out."""
     more = "\n回复1查看详细。" if entry.detail else ""
     return entry.answer + citation(entry) + more + FOOTER
+
+
+def render_brief(entry: Entry) -> str:
+    """The answer and its source only (beside a numbered list, where "1" means the list)."""
+    return entry.answer + citation(entry)
 
 
 def render_detail(entry: Entry) -> str:
@@ -82,8 +88,8 @@ def ask(kb: KnowledgeBase, text: str, limit: int = 5) -> str:
     match = kb.answer(text)
     lines = [f"问题：{text}", f"判断：{match.kind}"]
     for rank, hit in enumerate(kb.search(text, limit=limit), start=1):
-        lines.append(f"{rank}. {hit.entry.id}  score={hit.score:.2f}  "
-                     f"coverage={hit.coverage:.2f}  {hit.entry.title}")
+        lines.append(f"{rank}. {hit.entry.id}  score={hit.score:.2f}  coverage={hit.coverage:.2f}"
+                     f"  evidence={hit.evidence:.1f}  {hit.entry.title}")
     if match.entry:
         lines += ["", render_answer(match.entry)]
     return "\n".join(lines)

@@ -57,7 +57,8 @@ OUT_OF_SCOPE = {
     "other_city": (),  # see PLACES below
 }
 # Where a policy question still makes sense, a medical word is not a medical question.
-POLICY_ANCHORS = r"残疾证|残疾人证|评残|鉴定|就业|工作|上班|补贴|培训|按摩|岗位|招聘|残联|等级"
+POLICY_ANCHORS = (r"残疾|评残|鉴定|就业|工作|上班|干活|干点活|找活|挣钱|补贴|培训|按摩|岗位|招聘|残联|"
+                  r"等级|辅助性|托养")
 PLACES = (
     "北京 上海 重庆 河北省 山西 内蒙古 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 "
     "广东 广西 海南 四川 贵州 云南 西藏 陕西 甘肃 青海 宁夏 新疆 台湾 香港 澳门 石家庄 唐山 秦皇岛 "

@@ -7,13 +7,15 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import jieba
-from pypinyin import lazy_pinyin
+if TYPE_CHECKING:
+    import jieba
 
 _KEEP = re.compile(r"[^0-9a-z%\x00\u3400-\u4dbf\u4e00-\u9fff]+")  # \x00 marks a decimal point
 _DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+CACHE_SIZE = 50_000
 _converter = None
 _traditional: frozenset[str] = frozenset()
 
@@ -25,11 +27,11 @@ STOPWORDS = frozenset(
 )
 
 
-# Words that ask rather than say what about: they count little towards coverage.
-QUESTION_WORDS = frozenset(
+# Words that say little about which entry is meant: question words, and where the asker is.
+LIGHT_WORDS = frozenset(
     "什么 啥 嘛 咋 怎么 如何 怎样 怎么办 咋办 多少 几 几个 几名 哪 哪些 哪个 哪里 哪儿 谁 为什么 为啥 "
     "是否 有没有 能不能 会不会 不会 要不要 可不可以 是不是 吗 具体 主要 一般 都 有 没 没有 不 "
-    "还有 有些 哪几个 几次 啥样 什么样 怎么样 咋样".split()
+    "还有 有些 哪几个 几次 啥样 什么样 怎么样 咋样 河北区 天津 区 市 咱们区".split()
 )
 
 
@@ -67,11 +69,15 @@ def is_cjk(text: str) -> bool:
 @lru_cache(maxsize=8192)
 def char_pinyin(char: str) -> str:
     """Toneless pinyin of one character (the character itself when it has none)."""
+    from pypinyin import lazy_pinyin  # imported on first use: it loads a large table
+
     return lazy_pinyin(char)[0]
 
 
 def pinyin_keys(word: str) -> set[str]:
     """Toneless pinyin spellings of a word: in context and character by character."""
+    from pypinyin import lazy_pinyin
+
     return {"".join(lazy_pinyin(word)), "".join(char_pinyin(ch) for ch in word)}
 
 
@@ -145,7 +151,7 @@ class Analyzer:
 
     def weight(self, word: str) -> float:
         """How telling a word is in general Chinese (rare words weigh more), 0.5..10."""
-        if word in QUESTION_WORDS:
+        if word in LIGHT_WORDS:
             return 0.5
         freq = self.tokenizer.FREQ.get(word) or 0
         cap = 10.0 if len(word) > 1 or word != self.canon(word) else 2.0  # 交, 领, 办 ...
@@ -155,19 +161,33 @@ class Analyzer:
         """Query words as (canonical term, its sub-terms, weight); sound-alike typos repaired."""
         words = self.words(text)
         odd = [len(w) == 1 and w not in STOPWORDS and is_cjk(w) for w in words]
-        out, i = [], 0
+        out, i, stray = [], 0, ""
         while i < len(words):
             size, fixed = self._repair(words, odd, i) if any(odd[i:i + 3]) else (1, None)
-            if fixed:
-                out.append((fixed, (), self.weight(fixed)))
-            elif words[i] not in STOPWORDS:
-                out.append(self._word(words[i]))
+            if not fixed and odd[i] and self.canon(words[i]) not in self.vocabulary:
+                stray += words[i]  # characters jieba could not place: maybe one unknown word
+            else:
+                out += self._stray(stray)
+                stray = ""
+                if fixed:
+                    out.append((fixed, (), self.weight(fixed)))
+                elif words[i] not in STOPWORDS:
+                    out.append(self._word(words[i]))
             i += size
-        return out
+        return out + self._stray(stray)
+
+    def _stray(self, chars: str) -> list[tuple[str, tuple[str, ...], float]]:
+        """A run of unplaced characters as one word, weighing as much as an unknown word."""
+        if len(chars) < 2:
+            return [self._word(chars)] if chars else []
+        return [(chars, tuple(chars), self.weight(chars))]
 
     def _word(self, word: str) -> tuple[str, tuple[str, ...], float]:
         """A query word's canonical term, sub-terms and weight (cached)."""
         if word not in self._words:
+            if len(self._words) > CACHE_SIZE:  # people type endless new words: stay bounded
+                self._words.clear()
+                self._parts.clear()
             head = self.canon(word)
             subs = tuple(t for t in dict.fromkeys(map(self.canon, self.parts(word))) if t != head)
             self._words[word] = (head, subs, min(self.weight(word), self.weight(head)))
