@@ -1,4 +1,5 @@
-"""`python -m bot COMMAND`: serve, demo, chat, scheduler, db upgrade, kb check/ask, handoffs."""
+"""`python -m bot COMMAND`: serve, demo, chat, scheduler, db upgrade, kb check/ask, handoffs,
+registrations export."""
 
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     kb.add_argument("question", nargs="?", default="")
     handoffs = sub.add_parser("handoffs", help="staff: handoffs to people")
     handoffs.add_argument("action", choices=["list"])
+    registrations = sub.add_parser("registrations", help="staff: job-demand registrations")
+    registrations.add_argument("action", choices=["export"])
+    registrations.add_argument("--out", required=True, help="the CSV file to write")
     menu = sub.add_parser("menu", help="push the app's custom menu to WeCom")
     menu.add_argument("action", choices=["create"])
     args = parser.parse_args(argv)
@@ -185,6 +189,47 @@ def cmd_handoffs(args: argparse.Namespace) -> int:
     return 0
 
 
+EXPORT_COLUMNS = ("ref", "relation", "name", "certificate", "certificate_checked", "category",
+                  "grade", "phone", "street", "education", "job_kinds", "employment_modes",
+                  "skills", "accessibility", "created_at")
+
+
+def cmd_registrations(args: argparse.Namespace) -> int:
+    """registrations export --out FILE.csv: every registration, decrypted, for staff."""
+    import csv
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from db.models import AuditLog, Registration
+
+    services = _services(with_bot=False)
+    zone = ZoneInfo(services.settings.bot.timezone)
+    out = Path(args.out).resolve()
+    with services.sessions.begin() as session:
+        rows = session.scalars(select(Registration).order_by(Registration.id)).all()
+        # Personal data: readable by the staff member who exported it only (0600).
+        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(descriptor, "w", encoding="utf-8-sig", newline="") as file:  # BOM: Excel
+            writer = csv.writer(file)
+            writer.writerow(EXPORT_COLUMNS)
+            for row in rows:
+                values = {column: getattr(row, column) for column in EXPORT_COLUMNS}
+                values["certificate_checked"] = "是" if row.certificate_checked else "否（待核对）"
+                values["created_at"] = f"{row.created_at.astimezone(zone):%Y-%m-%d %H:%M:%S}"
+                writer.writerow([_cell(values[column]) for column in EXPORT_COLUMNS])
+        session.add(AuditLog(action="export", subject_hash=services.cipher.keyed_hash(str(out)),
+                             detail=str(len(rows)), at=services.clock()))
+    print(f"exported {len(rows)} registrations to {out}")
+    return 0
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell; text that a spreadsheet would run as a formula is quoted with '."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def cmd_menu(args: argparse.Namespace) -> int:
     """menu create: push the custom menu (three buttons) to WeCom."""
     services = _services(with_bot=False)
@@ -201,7 +246,8 @@ def cmd_menu(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"db": cmd_db, "kb": cmd_kb, "serve": cmd_serve, "demo": cmd_demo, "chat": cmd_chat,
-            "scheduler": cmd_scheduler, "handoffs": cmd_handoffs, "menu": cmd_menu}
+            "scheduler": cmd_scheduler, "handoffs": cmd_handoffs, "menu": cmd_menu,
+            "registrations": cmd_registrations}
 
 if __name__ == "__main__":
     sys.exit(main())

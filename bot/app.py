@@ -18,7 +18,11 @@ def create_app(config: Settings | Mapping[str, Any] | str | Path | None = None,
     """Build the app from Settings, a settings mapping, a TOML path, or (None) BOT_CONFIG."""
     if services is None:
         services = build_services(_settings(config))
-        check_current(services.engine)  # refuse to serve an unmigrated database
+        try:
+            check_current(services.engine)  # refuse to serve an unmigrated database
+        except Exception:
+            services.engine.dispose()
+            raise
     settings = services.settings
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.bot.max_body_bytes * 4  # the webhook checks 64 KiB

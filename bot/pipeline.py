@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from bot.masking import mask_user, scrub
 from bot.messages import Incoming, Reply
 from bot.router import Context
-from bot.sender import ENQUEUED
+from bot.sender import ENQUEUED, split_text
 from db.models import InboundMessage, OutboundMessage, User
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ class PassiveSlot:
         self._done = threading.Event()
         self._waiting = True
         self._claimed = False
+        self._abandoned = False
         self._text: str | None = None
 
     def claim(self) -> bool:
@@ -51,12 +52,14 @@ class PassiveSlot:
             self._claimed = self._waiting
             return self._claimed
 
-    def give(self, text: str | None) -> None:
-        """Worker: hand over the passive text (None: nothing to send in the response)."""
-        self._text = text
-        self._done.set()
+    def give(self, text: str | None) -> bool:
+        """Worker: hand over the passive text; False if the request no longer waits for it."""
+        with self._lock:
+            self._text = text
+            self._done.set()
+            return not self._abandoned
 
-    def wait(self, budget: float, grace: float = 1.0) -> str | None:
+    def wait(self, budget: float, grace: float = 1.5) -> str | None:
         """Request: the passive text if ready within `budget` seconds, else None."""
         if self._done.wait(budget):
             return self._text
@@ -64,8 +67,11 @@ class PassiveSlot:
             if not self._claimed:
                 self._waiting = False
                 return None
-        self._done.wait(grace)  # claimed: the worker is committing right now
-        return self._text
+        if self._done.wait(grace):  # claimed: the worker is committing right now
+            return self._text
+        with self._lock:  # the commit outlasted WeCom's deadline: the worker sends it instead
+            self._abandoned = not self._done.is_set()
+            return None if self._abandoned else self._text
 
 
 class Pipeline:
@@ -118,10 +124,13 @@ class Pipeline:
             log.exception("pipeline failed user=%s type=%s", mask_user(incoming.user_id),
                           incoming.label)
         finally:
-            if slot is not None:
-                slot.give(passive_text)
+            if slot is not None and not slot.give(passive_text) and passive_text:
+                pending = [*self._unpassive(incoming), *pending]
         if pending:
-            self.services.sender.deliver(pending)
+            try:
+                self.services.sender.deliver(pending)
+            except Exception:  # the rows stay pending; the scheduler's outbox job retries
+                log.exception("delivery failed user=%s", mask_user(incoming.user_id))
         log.info("message user=%s type=%s handler=%s latency_ms=%.1f passive=%d",
                  mask_user(incoming.user_id), incoming.label, handler,
                  (time.perf_counter() - started) * 1000, int(passive_text is not None))
@@ -139,6 +148,19 @@ class Pipeline:
             passive_text, pending = self._record_replies(session, incoming, inbound, reply,
                                                          passive)
         return passive_text, pending, reply.handler
+
+    def _unpassive(self, incoming: Incoming) -> list[int]:
+        """The response left without the reply: move its passive row to the outbox."""
+        with self.services.sessions.begin() as session:
+            row = session.scalars(select(OutboundMessage)
+                                  .join(InboundMessage,
+                                        OutboundMessage.inbound_id == InboundMessage.id)
+                                  .where(InboundMessage.delivery_key == incoming.delivery_key,
+                                         OutboundMessage.status == "passive")).first()
+            if row is None:
+                return []
+            row.status = "pending"
+            return [row.id]
 
     def _seen(self, incoming: Incoming) -> bool:
         with self.services.sessions.begin() as session:
@@ -161,7 +183,7 @@ class Pipeline:
 
     def _record_replies(self, session: Session, incoming: Incoming, inbound: InboundMessage,
                         reply: Reply, passive: bool) -> tuple[str | None, list[int]]:
-        texts = list(reply.texts)
+        texts = [part for text in reply.texts for part in split_text(text)]  # 2048 B each
         passive_text = None
         recorded_user = reply.meta.get("erased") or incoming.user_id  # erased: keep no user id
         if passive and texts:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
 import requests
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from wechatpy.exceptions import WeChatClientException
 
@@ -41,13 +41,13 @@ def split_text(text: str, limit: int = TEXT_LIMIT_BYTES) -> list[str]:
         return [text]
     parts, current = [], ""
     for piece in re.split(r"(?<=[。！？!?\n；;])", text):
+        if len((current + piece).encode()) > limit:  # flush first: the order is kept
+            parts.append(current)
+            current = ""
         while len(piece.encode()) > limit:  # one sentence longer than the limit: cut it
             cut = len(piece.encode()[:limit].decode(errors="ignore"))
             parts.append(piece[:cut])
             piece = piece[cut:]
-        if len((current + piece).encode()) > limit:
-            parts.append(current)
-            current = ""
         current += piece
     return [p for p in parts + [current] if p.strip()]
 
@@ -70,7 +70,8 @@ class Sender:
                 for part in split_text(text)]
         session.add_all(rows)
         session.flush()
-        session.info.setdefault(ENQUEUED, set()).update(r.id for r in rows if r.status == "pending")
+        queued = session.info.setdefault(ENQUEUED, set())
+        queued.update(row.id for row in rows if row.status == "pending")
         return rows
 
     def send_text(self, user_id: str, text: str) -> list[int]:
@@ -85,8 +86,10 @@ class Sender:
         now = self.clock()
         with self.sessions.begin() as session:
             session.execute(update(OutboundMessage)
-                            .where(OutboundMessage.status == "sending",
-                                   OutboundMessage.created_at < now - STALE_SENDING)
+                            .where(OutboundMessage.status == "sending",  # claimed, then lost
+                                   func.coalesce(OutboundMessage.next_attempt_at,
+                                                 OutboundMessage.created_at)
+                                   < now - STALE_SENDING)
                             .values(status="pending"))
             ids = session.scalars(
                 select(OutboundMessage.id)
@@ -118,7 +121,7 @@ class Sender:
             claimed = session.execute(update(OutboundMessage)
                                       .where(OutboundMessage.id == message_id,
                                              OutboundMessage.status == "pending")
-                                      .values(status="sending",
+                                      .values(status="sending", next_attempt_at=now,
                                               attempts=OutboundMessage.attempts + 1))
             if claimed.rowcount != 1:  # another process took it
                 return 0
@@ -147,6 +150,8 @@ class Sender:
             return ("retry" if retry else "failed"), errcode, exc.errmsg, None
         except requests.RequestException as exc:
             return "retry", None, type(exc).__name__, None
+        if not isinstance(result, dict):  # wechatpy hands back a page that is not JSON as is
+            return "retry", None, "answer is not JSON", None
         return "sent", 0, "ok", str(result.get("msgid") or "") or None
 
     def _pace(self, session: Session, user_id: str, now: datetime) -> datetime | None:

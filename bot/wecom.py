@@ -14,9 +14,10 @@ from __future__ import annotations
 import copy
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import WeChatClientException
@@ -49,6 +50,12 @@ class DatabaseTokenStore(SessionStorage):
     def set(self, key: str, value: Any, ttl: int | None = None) -> None:
         """Store a freshly fetched token for `ttl` seconds."""
         expires_at = self.clock() + timedelta(seconds=ttl or 7200)
+        try:
+            self._store(key, value, expires_at)
+        except IntegrityError:  # another worker stored the first token meanwhile: replace it
+            self._store(key, value, expires_at)
+
+    def _store(self, key: str, value: Any, expires_at: datetime) -> None:
         with self.sessions.begin() as session:
             row = session.get(AccessToken, key)
             if row is None:

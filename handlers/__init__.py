@@ -63,6 +63,7 @@ def build_router() -> Router:
                     Route(command(Command.HANDOFF), common.handoff),
                     Route(command(Command.HELP), common.help_),
                     Route(command(Command.REPEAT), common.repeat),
+                    Route(smalltalk.is_insult, smalltalk.insult),
                     Route(my_data.is_my_data, my_data.show)],
         forms={"register": job_demand.FORM, "levy": levy_form.CALCULATOR},
         choose=choose,

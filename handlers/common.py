@@ -53,15 +53,16 @@ def handoff(msg: Incoming, ctx: Context) -> Reply:
     return Reply.text(reply, options=())
 
 
-def notify_staff(ctx: Context, *, reason: str, urgent: bool) -> None:
+def notify_staff(ctx: Context, *, reason: str, urgent: bool, note: str = "") -> None:
     """Create the handoff record and queue a message to every configured staff member."""
     record = open_handoff(ctx.session, ctx.user.user_id, reason=reason, urgent=urgent,
                           now=ctx.now)
     # Staff need the real WeCom user id to answer; it is masked only in logs.
     notice = text("handoff_staff_notice", user=ctx.user.user_id,
                   urgent="（紧急）" if urgent else "", recent=record.recent or "（无文字消息）")
+    lines = "\n".join([notice, *([note] if note else []), f"编号：{record.id}"])
     for staff in ctx.services.settings.wecom.handoff_staff:
-        ctx.services.sender.enqueue(ctx.session, staff, f"{notice}\n编号：{record.id}")
+        ctx.services.sender.enqueue(ctx.session, staff, lines)
 
 
 def staff_hours_line(ctx: Context) -> str:

@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 from bot.messages import Incoming, Reply
 from bot.router import Context
 from handlers.choices import NotAChoice, numbered, parse_choice, parse_choices, parse_yes_no
-from handlers.commands import Command, parse_command
+from handlers.commands import Command, normalize_command_text, parse_command
 from handlers.validators import InvalidAnswer
 
 CONFIRM = "__confirm"
@@ -126,7 +126,12 @@ class Form:
 
     def current_question(self, ctx: Context) -> str:
         """The question the person is being asked now ("" outside this form)."""
-        step = self._by_name.get((ctx.conversation.state or "").partition(":")[2])
+        step_name = (ctx.conversation.state or "").partition(":")[2]
+        if ctx.data.get("resume"):
+            return RESUME.format(title=self.title)
+        if step_name == CONFIRM:
+            return self._summary(ctx).texts[0]
+        step = self._by_name.get(step_name)
         return step.question(ctx) if step else ""
 
     # -- answers --------------------------------------------------------------------------
@@ -151,6 +156,14 @@ class Form:
     # -- the conversation -----------------------------------------------------------------
     def handle(self, msg: Incoming, ctx: Context) -> Reply | None:
         """Answer a message sent while the form is open."""
+        step = self._by_name.get((ctx.conversation.state or "").partition(":")[2])
+        reply = self._handle(msg, ctx)
+        if step is None or not step.personal:
+            return reply
+        # Sent in answer to a personal question (even a slip): the text is not kept.
+        return Reply(reply.texts, reply.options, reply.handler, {**reply.meta, "personal": True})
+
+    def _handle(self, msg: Incoming, ctx: Context) -> Reply:
         step_name = (ctx.conversation.state or "").partition(":")[2]
         if ctx.data.get("resume"):
             return self._resume(msg, ctx, step_name)
@@ -163,18 +176,20 @@ class Form:
         step = self._by_name.get(step_name)
         if step is None:  # the form changed since this state was saved: start over politely
             return self.start(msg, ctx)
-        if step.optional and parse_command(msg.text) == Command.SKIP:
-            return self._advance(ctx, step, None)
+        if parse_command(msg.text) == Command.SKIP:
+            if step.optional:
+                return self._advance(ctx, step, None)
+            if normalize_command_text(msg.text) == "跳过":  # never an answer ("没有" may be)
+                return self._ask(ctx, step, "这一项需要填写，不能跳过。不清楚的话可以回复“人工”。")
         try:
             value = step.read(msg.text, ctx)
         except InvalidAnswer as exc:
             return self._retry(msg, ctx, step, exc)
-        reply = self._advance(ctx, step, value)
-        return Reply(reply.texts, reply.options, reply.handler, {**reply.meta,
-                                                                 "personal": step.personal})
+        return self._advance(ctx, step, value)
 
     def back(self, ctx: Context) -> Reply:
         """返回: the previous step again (its answer can be changed)."""
+        ctx.data.pop("resume", None)  # going back is carrying on
         trail = ctx.data.get("trail", [])
         if not trail:
             step_name = (ctx.conversation.state or "").partition(":")[2]
@@ -235,7 +250,7 @@ class Form:
     def _confirm(self, msg: Incoming, ctx: Context) -> Reply:
         shown = [s for s in self.steps if s.label and s.when(ctx)]
         try:
-            if parse_yes_no(msg.text) and msg.text.strip() not in ("1",):
+            if parse_yes_no(msg.text) and normalize_command_text(msg.text) != "1":  # 1: item 1
                 return self._complete(ctx)
         except NotAChoice:
             pass

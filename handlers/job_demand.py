@@ -5,7 +5,9 @@ See job_demand.mmd beside this file for the flow.
 
 from __future__ import annotations
 
+import re
 import secrets
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -17,8 +19,9 @@ from bot.router import Context
 from db.models import Consent, Registration
 from handlers.forms import Form, Step
 from handlers.greeting import menu_reply
-from handlers.validators import (UnrecognisedFormat, age_on, parse_certificate, parse_name,
-                                 parse_phone)
+from handlers.common import notify_staff
+from handlers.validators import (InvalidAnswer, UnrecognisedFormat, age_on, parse_certificate,
+                                 parse_name, parse_phone)
 
 ROLES = {"残疾人本人": "jobseeker", "家属，替家人办理": "family", "用人单位（企业人事）": "employer"}
 RELATIONS = ("监护人（如父母、配偶等）", "受委托的家属")
@@ -27,6 +30,8 @@ JOB_KINDS = ("手工制作", "客服、电话服务", "按摩、保健", "保洁
              "其他")
 MODES = ("全日制", "非全日制", "居家就业", "辅助性就业", "自主创业")
 MIN_AGE = 16
+OTHER_FORMAT_NOTE = ("这个证号和第二代残疾人证号（20位）的格式不一样，可能是其他版本的证件。"
+                     "登记提交后，我会请工作人员帮您核对，不影响登记。\n")
 
 CONSENT = ("办理就业登记需要收集敏感个人信息，请您单独确认是否同意：\n"
            "收集什么：姓名、残疾人证号（含残疾类别和等级）、联系电话、街道、文化程度、求职意向。\n"
@@ -58,6 +63,9 @@ def _consent_prompt(ctx: Context) -> str:
 
 def _consented(value: str, ctx: Context) -> Reply | None:
     if value != "同意":
+        granted = ctx.data.get("consent_id")  # given earlier, then 返回 and refused: withdrawn
+        if granted and (consent := ctx.session.get(Consent, granted)) is not None:
+            consent.withdrawn_at = ctx.now
         FORM.finish(ctx)
         return menu_reply("好的，我们不会收集您的个人信息。政策咨询等其他服务照常可以用。")
     relation = "本人" if ctx.user.role != "family" else \
@@ -74,9 +82,11 @@ def _certificate(text: str, ctx: Context) -> dict[str, Any]:
     today = ctx.now.date()
     try:
         cert = parse_certificate(text, today=today)
-    except UnrecognisedFormat:
-        number = "".join(ch for ch in text if ch.isalnum()).upper()
-        return {"number": number, "checked": False}
+    except UnrecognisedFormat as exc:
+        number = "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isalnum()).upper()
+        if re.fullmatch(r"\d{17}[\dX]", number):
+            raise InvalidAnswer(exc.hint) from None  # an ID number: a slip, so ask again
+        return {"number": number, "checked": False}  # another format: staff check it
     return {"number": cert.number, "checked": True, "category": cert.category,
             "grade": cert.grade, "birth": cert.birth_date.isoformat()}
 
@@ -103,6 +113,12 @@ def _certificate_checked(value: str, ctx: Context) -> Reply | None:
     if value == "对":
         return None
     return FORM.goto(ctx, "certificate", "好的，请重新发送残疾人证号。")
+
+
+def _phone_prompt(ctx: Context) -> str:
+    cert = FORM.value(ctx, "certificate") or {}
+    note = OTHER_FORMAT_NOTE if cert and not cert.get("checked") else ""
+    return note + "请留一个联系电话（手机号，或天津的固定电话）。"
 
 
 def _streets(ctx: Context) -> list[str]:
@@ -133,6 +149,9 @@ def _save(ctx: Context, answers: dict[str, Any]) -> Reply:
     row.consent_id = ctx.data.get("consent_id") or row.consent_id
     row.updated_at = ctx.now
     ctx.session.flush()
+    if not cert["checked"]:  # another format: a person checks it, nobody is left stuck
+        notify_staff(ctx, reason="certificate", urgent=False,
+                     note=f"登记编号{row.ref}的残疾人证号格式不同，请核对。")
     done = "已更新之前的登记" if updated else "登记成功"
     check = "证号由工作人员核对后生效。" if not cert["checked"] else ""
     return Reply.text(f"{done}！登记编号：{row.ref}。{check}\n接下来：区残联工作人员会通过"
@@ -164,7 +183,7 @@ FORM = Form(
         Step("certificate_ok", _certificate_prompt_check, choices=("对", "不对，重新输入"),
              when=lambda ctx: bool((FORM.value(ctx, "certificate") or {}).get("checked")),
              after=_certificate_checked),
-        Step("phone", "请留一个联系电话（手机号，或天津的固定电话）。",
+        Step("phone", _phone_prompt,
              parse=lambda text, ctx: parse_phone(text), personal=True, label="联系电话",
              show=mask_phone),
         Step("street", "您住在哪个街道？请回复数字：", choices=_streets, label="所在街道"),

@@ -38,8 +38,9 @@ def registrations(ctx: Context) -> list[Registration]:
 
 def show(msg: Incoming, ctx: Context) -> Reply:
     """What is stored, masked so a screen reader reads it well, and what can be done."""
-    if (ctx.conversation.state or "").startswith("register:"):
-        job_demand.FORM.finish(ctx)
+    if ctx.conversation.state:  # any open form ends, so "1"/"2" pick from this list
+        ctx.conversation.state = None
+        ctx.data.clear()
     if plain(msg.text) == "修改身份":
         return change_role("", msg, ctx)
     rows = registrations(ctx)
@@ -106,6 +107,12 @@ def erase(ctx: Context) -> Reply:
         OutboundMessage.text.contains(f"用户 {user_id} 请求人工服务")))
     session.execute(update(InboundMessage).where(InboundMessage.user_id == user_id)
                     .values(user_id=anonymous, text=None))
+    # An event's de-duplication key names its sender ("evt:<user id>|..."): keep a keyed hash.
+    events = session.execute(select(InboundMessage.id, InboundMessage.delivery_key).where(
+        InboundMessage.delivery_key.startswith(f"evt:{user_id}|", autoescape=True)))
+    for row_id, key in events.all():
+        session.execute(update(InboundMessage).where(InboundMessage.id == row_id).values(
+            delivery_key=f"evt:erased:{ctx.services.cipher.keyed_hash(key)}"))
     session.add(AuditLog(action="erase", subject_hash=digest, detail="用户撤回同意并删除全部信息",
                          at=ctx.now))
     session.delete(ctx.conversation)

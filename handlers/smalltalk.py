@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.messages import Incoming, Reply
 from bot.router import Context
-from handlers.common import notify_staff
+from handlers.common import notify_staff, open_form
 from handlers.greeting import menu_reply
 from handlers.texts import text
 from knowledge import scope
@@ -22,6 +22,7 @@ def distress(msg: Incoming, ctx: Context) -> Reply:
     """A warm, short reply; an urgent handoff to staff; the emergency numbers."""
     notify_staff(ctx, reason="distress", urgent=True)
     ctx.conversation.state = None
+    ctx.data.clear()  # an open form ends here, and its answers with it
     return Reply.text(text("distress"), options=())
 
 
@@ -39,6 +40,20 @@ def chat(msg: Incoming, ctx: Context) -> Reply:
         return Reply.text(text("insult"), options=())
     return Reply.text(text({"thanks": "thanks", "goodbye": "goodbye"}.get(kind or "",
                                                                          "who_are_you")))
+
+
+def is_insult(msg: Incoming, ctx: Context) -> bool:
+    """Predicate: the message is only an insult (any state, so a form never stores it)."""
+    return msg.kind == "text" and scope.smalltalk(msg.text) == "insult"
+
+
+def insult(msg: Incoming, ctx: Context) -> Reply:
+    """A calm reply offering 人工 and 菜单; an open form stays where it was."""
+    form = open_form(ctx)
+    if form is None:
+        return Reply.text(text("insult"), options=())
+    return Reply.text(text("insult"), f"您的{form.title}还在，可以接着回答：\n"
+                      + form.current_question(ctx), options=())
 
 
 def is_out_of_scope(msg: Incoming, ctx: Context) -> bool:

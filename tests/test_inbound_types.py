@@ -95,6 +95,18 @@ def test_a_template_card_click_is_handled_like_the_menu(chat, services):
     assert handlers_of(services, "sun8") == [("event:template_card_event", "common.menu_action")]
 
 
+def test_a_template_card_click_as_wecom_sends_it_is_handled(chat, services):
+    fields = {"MsgType": "event", "Event": "template_card_event", "EventKey": "menu:policy",
+              "TaskId": "task-20240101-2", "CardType": "button_interaction",
+              "ResponseCode": "response-code-abc",
+              "SelectedItems": {"SelectedItem": [
+                  {"QuestionKey": "q1", "OptionIds": {"OptionId": ["o1", "o2"]}},
+                  {"QuestionKey": "q2", "OptionIds": {"OptionId": "o3"}}]}}
+    query, body = chat.peer.callback("sun9", fields, create_time=int(time.time()))
+    assert chat.replies("sun9", chat.post(query, body)) == [text("ask_policy")]
+    assert handlers_of(services, "sun9") == [("event:template_card_event", "common.menu_action")]
+
+
 def test_a_template_card_click_with_an_unknown_key_shows_the_menu(chat):
     status, _, replies = event(chat, "sun8", "template_card_event", "nothing:here",
                                at=int(time.time()), task_id="task-2")

@@ -119,7 +119,7 @@ def test_answer_is_confident_for_a_clear_question(kb):
     assert len(match.hits) == 1
 
 
-@pytest.mark.parametrize("text", ["红烧肉咋做好吃", "今晚双色球开几号", "你好", "", "快递怎么寄"])
+@pytest.mark.parametrize("text", ["红烧肉咋做好吃", "今晚双色球开几号", "你好", "", "快递怎么寄", "好的"])
 def test_answer_is_none_for_unrelated_text(kb, text):
     assert kb.answer(text) == Match("none")
 
@@ -250,6 +250,7 @@ def test_real_entries_answer_typical_questions(real_kb, text, expected):
 
 
 @needs_real
-@pytest.mark.parametrize("text", ["红烧肉咋做好吃", "今晚双色球开几号", "你好👋", "我想养条狗"])
+@pytest.mark.parametrize("text", ["红烧肉咋做好吃", "今晚双色球开几号", "你好👋", "我想养条狗",
+                                  "你都能帮我干啥", "北京残疾人就业有啥补贴"])
 def test_real_entries_do_not_answer_unrelated_text(real_kb, text):
     assert real_kb.answer(text).kind != "confident"

@@ -13,11 +13,12 @@ from typing import Any, Iterator
 
 import pytest
 from flask import Flask, jsonify, request
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from werkzeug.serving import make_server
 
 from bot.sender import MAX_ATTEMPTS, PER_HOUR, PER_MINUTE, Sender
 from bot.services import build_services
+from bot.wecom import DatabaseTokenStore, WeComClient
 from db.models import AccessToken, OutboundMessage
 from scheduler.jobs import deliver_outbox
 from tests.conftest import AGENT_ID, CORP_ID
@@ -75,22 +76,23 @@ def clock(services: Any, monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 class FlakyWeCom:
-    """A local WeCom stand-in that answers 502 on one endpoint until told to recover."""
+    """A local WeCom stand-in that answers one endpoint badly until told to recover."""
 
-    def __init__(self, failing: str) -> None:
-        self.failing, self.broken, self.sent = failing, True, []
+    def __init__(self, failing: str, status: int = 502) -> None:
+        self.failing, self.status, self.broken, self.sent = failing, status, True, []
         app = Flask("flaky-wecom")
+        page = "<html><body>Bad Gateway</body></html>"
 
         @app.get("/cgi-bin/gettoken")
         def gettoken():  # type: ignore[no-untyped-def]
             if self.broken and self.failing == "gettoken":
-                return "Bad Gateway", 502
+                return page, self.status
             return jsonify(errcode=0, errmsg="ok", access_token="flaky-token", expires_in=7200)
 
         @app.post("/cgi-bin/message/send")
         def message_send():  # type: ignore[no-untyped-def]
             if self.broken and self.failing == "message/send":
-                return "<html>502 Bad Gateway</html>", 502
+                return page, self.status
             body = request.get_json(force=True)
             self.sent.append((body["touser"], body["text"]["content"]))
             return jsonify(errcode=0, errmsg="ok", msgid=f"flaky{len(self.sent)}")
@@ -225,15 +227,19 @@ def test_a_permanent_error_marks_the_message_failed_and_it_is_not_retried(servic
     assert rows(services, "lin7")[0].status == "failed"
 
 
-@pytest.mark.parametrize("failing", ["message/send", "gettoken"])
-def test_a_502_from_wecom_is_retried(services, services_at, clock, failing):
-    flaky = FlakyWeCom(failing)
+@pytest.mark.parametrize(("failing", "status"), [("message/send", 502), ("gettoken", 502),
+                                                 ("message/send", 200), ("gettoken", 200)],
+                         ids=["send-502", "gettoken-502", "send-html", "gettoken-html"])
+def test_a_bad_gateway_or_an_answer_that_is_not_json_is_retried(services, services_at, clock,
+                                                                  failing, status):
+    flaky = FlakyWeCom(failing, status)
     try:
         via_flaky = services_at(flaky.api_base)
         sender = Sender(via_flaky.client, via_flaky.sessions, clock)
         sender.send_text("lin8", "通知")
         [row] = rows(services, "lin8")
         assert (row.status, row.errcode, row.attempts) == ("pending", None, 1)
+        assert row.next_attempt_at == clock.now + timedelta(seconds=60)
         assert flaky.sent == []
 
         flaky.broken = False
@@ -251,6 +257,30 @@ def test_an_unreachable_wecom_is_retried(services, services_at):
     [row] = rows(services, "lin9")
     assert (row.status, row.attempts) == ("pending", 1)
     assert row.next_attempt_at is not None
+
+
+def test_workers_fetching_their_first_token_at_once_all_deliver(services, simulator):
+    w, workers = services.settings.wecom, 6
+    for round_ in range(5):
+        with services.sessions.begin() as session:  # the token expired for everyone
+            session.execute(delete(AccessToken))
+        senders = [Sender(WeComClient(w.corp_id, w.secret, w.agent_id, w.api_base,
+                                      w.timeout_seconds, DatabaseTokenStore(services.sessions)),
+                          services.sessions) for _ in range(workers)]  # one per process
+        barrier = threading.Barrier(workers)
+
+        def send(sender: Sender, user: str) -> None:
+            barrier.wait()
+            sender.send_text(user, "通知")
+
+        users = [f"worker{round_}-{i}" for i in range(workers)]
+        threads = [threading.Thread(target=send, args=pair) for pair in zip(senders, users)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(m["touser"] for m in simulator[0].messages[-workers:]) == users
+    assert {r.status for r in rows(services)} == {"sent"}
 
 
 # --- long texts --------------------------------------------------------------------------
@@ -316,3 +346,11 @@ def test_after_the_hourly_allowance_the_next_one_waits_for_the_hour(services, si
     last = rows(services, "lin15")[-1]
     assert (last.status, last.next_attempt_at) == ("pending", earlier + timedelta(hours=1))
     assert received(simulator, "lin15") == []
+
+
+def test_a_long_sentence_after_a_short_one_keeps_the_order(services, simulator):
+    text = "请注意。" + "残" * 1000 + "。最后一句。"
+    services.sender.send_text("lin16", text)
+    parts = received(simulator, "lin16")
+    assert "".join(parts) == text
+    assert all(len(p.encode()) <= 2048 for p in parts)

@@ -127,3 +127,21 @@ def test_signed_messages_with_random_fields_never_fail(app, services, msg_type, 
     plain = xmltodict.unparse({"xml": fields}, full_document=False)
     query, body = signed(services, plain)
     check(app, services, "POST", query, body)
+
+
+@FUZZ
+@given(plain=st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1,
+                     max_size=80))
+def test_url_verification_answers_any_signed_echostr_exactly(app, services, plain):
+    from wechatpy.crypto import _get_signature
+    from wechatpy.enterprise.crypto import PrpCrypto
+
+    w = services.settings.wecom
+    echostr = PrpCrypto(services.crypto.key).encrypt(plain, CORP_ID)
+    echostr = echostr.decode() if isinstance(echostr, bytes) else echostr
+    query = urlencode({"msg_signature": _get_signature(w.token, "1409659589", "263014780",
+                                                       echostr),
+                       "timestamp": "1409659589", "nonce": "263014780", "echostr": echostr})
+    response = app.test_client().get(f"/wecom/callback?{query}")
+    assert (response.status_code, response.get_data(as_text=True)) == (200, plain)
+    assert counts(services) == (0, 0, 0)

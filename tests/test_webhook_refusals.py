@@ -205,6 +205,17 @@ def test_a_callback_without_agent_id_but_for_our_corp_is_answered(app, services,
     assert table_counts(services)["inbound_messages"] == 1
 
 
+@pytest.mark.parametrize("content_type", ["text/xml", "application/xml", None,
+                                          "application/x-www-form-urlencoded"])
+def test_a_callback_is_read_whatever_its_content_type(app, services, simulator, content_type):
+    query, body = seal(services, plaintext())
+    response = app.test_client().post("/wecom/callback", query_string=query, data=body,
+                                      content_type=content_type)
+    services.pipeline.wait_idle()
+    assert response.status_code == 200
+    assert table_counts(services)["inbound_messages"] == 1
+
+
 # --- POST: refused with 403 --------------------------------------------------------------
 
 
@@ -308,6 +319,12 @@ def test_a_body_over_64_kib_is_413(app, services, simulator):
     query, body = seal(services, plaintext())
     padded = body.replace(b"</xml>", b" " * (65536 - len(body) + 1) + b"</xml>")
     assert len(padded) == 65537
+    assert_refused(post(app, services, query, padded), 413, services, simulator)
+
+
+def test_a_body_of_a_mebibyte_is_413(app, services, simulator):
+    query, body = seal(services, plaintext())
+    padded = body.replace(b"</xml>", b" " * 1048576 + b"</xml>")
     assert_refused(post(app, services, query, padded), 413, services, simulator)
 
 

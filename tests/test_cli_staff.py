@@ -1,0 +1,119 @@
+"""Staff commands run in-process: `registrations export --out FILE.csv` and `handoffs list`."""
+
+from __future__ import annotations
+
+import csv
+import os
+import logging
+import stat
+import time
+from pathlib import Path
+from typing import Any, Iterator
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.__main__ import EXPORT_COLUMNS, main
+from db.models import AuditLog, Registration
+from tests.conftest import AGENT_ID, CORP_ID, TEST_DATA_KEY
+from tests.dialog import certificate, register, rows, run, say
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+CERT = certificate("12010519880808123", "4", "2")
+
+
+@pytest.fixture
+def staff_cli(chat: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """BOT_CONFIG points at a TOML for the test database; logging is put back afterwards."""
+    settings = chat.services.settings
+    config = tmp_path / "config.toml"
+    config.write_text(f"""
+[bot]
+demo = false
+[wecom]
+corp_id = "{CORP_ID}"
+agent_id = {AGENT_ID}
+secret = "test-secret"
+token = "testtoken"
+encoding_aes_key = "{settings.wecom.encoding_aes_key}"
+api_base = "{settings.wecom.api_base}"
+handoff_staff = ["staff01"]
+[database]
+url = "{settings.database.url}"
+[security]
+data_key = "{TEST_DATA_KEY}"
+""", encoding="utf-8")
+    monkeypatch.setenv("BOT_CONFIG", str(config))
+    for name in [n for n in os.environ if n.startswith("BOT_") and n != "BOT_CONFIG"]:
+        monkeypatch.delenv(name)
+    root = logging.getLogger()
+    handlers, level, converter = root.handlers[:], root.level, logging.Formatter.converter
+    yield chat
+    root.handlers[:], logging.Formatter.converter = handlers, converter
+    root.setLevel(level)
+
+
+def test_registrations_export_writes_a_csv_for_staff_and_an_audit_row(
+        staff_cli: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    chat = staff_cli
+    register(chat, "cli-self", name="欧阳明远", cert=CERT, phone="13812345678")
+    register(chat, "cli-mother", name="王小红", cert=certificate("12010519951212002", "2", "3"),
+             phone="022-87654321", family=True)
+    out = tmp_path / "exports" / "registrations.csv"
+    out.parent.mkdir()
+    capsys.readouterr()
+
+    assert main(["registrations", "export", "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert "exported 2 registrations" in printed.out
+    for secret in ("欧阳明远", "王小红", CERT, "13812345678", "87654321"):
+        assert secret not in printed.out + printed.err
+
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    with out.open(encoding="utf-8-sig", newline="") as file:
+        table = list(csv.DictReader(file))
+    assert list(table[0]) == list(EXPORT_COLUMNS)
+    saved = {row.ref: row for row in rows(chat, Registration)}
+    first, second = table
+    assert first["ref"] in saved and second["ref"] in saved
+    assert (first["relation"], first["name"], first["certificate"], first["phone"]) == \
+        ("本人", "欧阳明远", CERT, "13812345678")
+    assert (first["category"], first["grade"], first["certificate_checked"]) == ("肢体", "二级", "是")
+    assert (first["street"], first["education"]) == ("光复道街", "高中、中专或职高")
+    assert (first["job_kinds"], first["employment_modes"]) == ("手工制作、按摩、保健", "全日制")
+    assert (first["skills"], first["accessibility"]) == ("", "")
+    assert (second["relation"], second["name"], second["phone"]) == \
+        ("监护人", "王小红", "022-87654321")
+    created = saved[first["ref"]].created_at.astimezone(SHANGHAI)
+    assert first["created_at"] == created.strftime("%Y-%m-%d %H:%M:%S")
+
+    [audit] = rows(chat, AuditLog)
+    assert (audit.action, audit.detail) == ("export", "2")
+    assert audit.subject_hash == chat.services.cipher.keyed_hash(str(out.resolve()))
+
+
+def test_an_empty_export_still_writes_the_header(staff_cli: Any, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "none.csv"
+    assert main(["registrations", "export", "--out", str(out)]) == 0
+    assert "exported 0 registrations" in capsys.readouterr().out
+    assert out.read_text(encoding="utf-8-sig").splitlines() == [",".join(EXPORT_COLUMNS)]
+    assert [a.detail for a in rows(staff_cli, AuditLog)] == ["0"]
+
+
+def test_handoffs_list_shows_urgent_first_for_staff(staff_cli: Any,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    chat = staff_cli
+    run(chat, "cli-asks", ["区里有招聘会吗", "人工"])
+    time.sleep(0.01)
+    say(chat, "cli-distress", "活着真没意思")
+    capsys.readouterr()
+    assert main(["handoffs", "list"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    heads = [line for line in lines if line.startswith("#")]
+    assert len(heads) == 2
+    assert "紧急" in heads[0] and "cli-distress" in heads[0] and "distress" in heads[0]
+    assert "紧急" not in heads[1] and "cli-asks" in heads[1] and "request" in heads[1]
+    assert "    活着真没意思" in lines and "    区里有招聘会吗" in lines
+    assert lines[-1].startswith("2 open handoffs")
