@@ -7,6 +7,7 @@ naming the bad key; the entry points print it and exit non-zero.
 from __future__ import annotations
 
 import base64
+from collections import abc
 import binascii
 import os
 import re
@@ -162,7 +163,7 @@ def _coerce(value: Any, hint: Any, key: str) -> Any:
             if isinstance(value, str):
                 value = [v.strip() for v in value.split(",") if v.strip()]
             return tuple(str(v) for v in value)
-        if origin in (Mapping, dict):
+        if origin in (Mapping, dict, abc.Mapping):
             if not isinstance(value, Mapping):
                 raise ValueError(value)
             value_type = get_args(hint)[1]

@@ -149,3 +149,18 @@ def test_settings_are_frozen(tmp_path):
     settings: Any = load_settings(write(tmp_path, PRODUCTION), env={})
     with pytest.raises(AttributeError):
         settings.wecom.token = "changed"
+
+
+def test_the_levy_wage_table_loads_from_toml_with_its_source(tmp_path):
+    from decimal import Decimal
+
+    from bot.settings import load_settings
+
+    path = tmp_path / "config.toml"
+    example = (Path(__file__).resolve().parent.parent / "config.example.toml").read_text("utf-8")
+    path.write_text(example.replace("[levy]\n", '[levy]\ncity_average_wage = { 2025 = 123456 }\n'
+                                    'city_average_wage_source = { 2025 = "测试来源" }\n'),
+                    encoding="utf-8")
+    settings = load_settings(path, env={})
+    assert settings.levy.city_average_wage == {"2025": Decimal("123456")}
+    assert settings.levy.city_average_wage_source == {"2025": "测试来源"}
