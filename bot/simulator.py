@@ -165,7 +165,10 @@ class WeComPeer:
         plain = {"xml": {"ToUserName": self.corp_id, "FromUserName": user,
                          "CreateTime": str(create_time or int(time.time())), **fields,
                          "AgentID": str(self.agent_id)}}
-        xml = xmltodict.unparse(plain, full_document=False)
+        return self.envelope(xmltodict.unparse(plain, full_document=False))
+
+    def envelope(self, xml: str) -> tuple[str, bytes]:
+        """Encrypt any plaintext XML into a signed callback envelope: (query string, body)."""
         nonce, timestamp = secrets.token_hex(5), str(int(time.time()))
         encrypted = self.crypto.encrypt_message(xml, nonce, timestamp)
         parsed = xmltodict.parse(encrypted)["xml"]

@@ -3,7 +3,6 @@ refused request writes nothing (hypothesis, on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,8 +10,8 @@ import xmltodict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
-from wechatpy.enterprise.crypto import WeChatCrypto
 
+from bot.simulator import WeComPeer
 from db.models import InboundMessage, OutboundMessage, User
 from tests.conftest import AGENT_ID, CORP_ID
 
@@ -54,18 +53,10 @@ def check(app: Any, services: Any, method: str, query: str, body: bytes = b"") -
     return response.status_code
 
 
-def signed(services: Any, plain: str, *, corp_id: str = CORP_ID) -> tuple[str, bytes]:
+def signed(services: Any, plain: str) -> tuple[str, bytes]:
     """`plain` encrypted and signed as WeCom would: (query string, envelope)."""
     w = services.settings.wecom
-    nonce, timestamp = "fuzz", str(int(time.time()))
-    parsed = xmltodict.parse(WeChatCrypto(w.token, w.encoding_aes_key, corp_id)
-                             .encrypt_message(plain, nonce, timestamp))["xml"]
-    body = (f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName>"
-            f"<AgentID><![CDATA[{AGENT_ID}]]></AgentID>"
-            f"<Encrypt><![CDATA[{parsed['Encrypt']}]]></Encrypt></xml>").encode()
-    query = urlencode({"msg_signature": parsed["MsgSignature"], "timestamp": timestamp,
-                       "nonce": nonce})
-    return query, body
+    return WeComPeer(w.token, w.encoding_aes_key, w.corp_id, w.agent_id).envelope(plain)
 
 
 def element(name: str, value: str) -> str:
