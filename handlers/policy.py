@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from bot.masking import scrub
 from bot.messages import Incoming, Reply
 from bot.router import Context
-from bot.masking import scrub
 from db.models import UnansweredQuestion
 from handlers.texts import text
 from knowledge.curation import render_answer, render_brief, render_detail
 
 AUDIENCES = {"jobseeker", "family", "employer", "staff"}
+DISTRICT_CONTACT = "contact-district-office"  # answered from [district] settings when set
 
 
 def answer(msg: Incoming, ctx: Context) -> Reply:
@@ -17,10 +18,12 @@ def answer(msg: Incoming, ctx: Context) -> Reply:
     role = ctx.user.role if ctx.user.role in AUDIENCES else None
     match = ctx.services.kb.answer(msg.text, audience=role)
     if match.kind == "confident":
-        return entry_reply(match.entry)
+        return entry_reply(match.entry, ctx)
     if match.kind == "ambiguous":  # the list, and the most relevant answer in full
         lines = "\n".join(f"{i}. {hit.entry.title}" for i, hit in enumerate(match.hits, 1))
-        return Reply.text(text("did_you_mean", options=lines), render_brief(match.hits[0].entry),
+        top = match.hits[0].entry
+        brief = (top.id == DISTRICT_CONTACT and district_contact(ctx)) or render_brief(top)
+        return Reply.text(text("did_you_mean", options=lines), brief,
                           options=tuple(f"kb:{hit.entry.id}" for hit in match.hits))
     return no_answer(msg, ctx)
 
@@ -32,10 +35,25 @@ def no_answer(msg: Incoming, ctx: Context) -> Reply:
     return Reply.text(text("no_answer"), options=())
 
 
-def entry_reply(entry) -> Reply:  # type: ignore[no-untyped-def]
+def entry_reply(entry, ctx: Context) -> Reply:  # type: ignore[no-untyped-def]
     """The rendered answer; "1" then shows the detail when there is one."""
+    if entry.id == DISTRICT_CONTACT and district_contact(ctx):
+        return Reply.text(district_contact(ctx), options=())
     options = (f"kb-detail:{entry.id}",) if entry.detail else ()
     return Reply.text(render_answer(entry), options=options)
+
+
+def district_contact(ctx: Context) -> str:
+    """The office's address and phone as staff configured them ("" when they are not set)."""
+    district = ctx.services.settings.district
+    if not (district.office_address or district.office_phone):
+        return ""
+    parts = [f"地址：{district.office_address}" if district.office_address else "",
+             f"电话：{district.office_phone}" if district.office_phone else "",
+             f"服务时间：{district.staff_hours}" if district.staff_hours else ""]
+    return (f"{district.office_name}的联系方式（由区里工作人员维护）："
+            + "；".join(p for p in parts if p)
+            + "。\n也可以回复“人工”，请工作人员联系您；回复“菜单”看其他服务。")
 
 
 def find_entry(kb, entry_id: str):  # type: ignore[no-untyped-def]
@@ -46,7 +64,7 @@ def find_entry(kb, entry_id: str):  # type: ignore[no-untyped-def]
 def show_entry(argument: str, msg: Incoming, ctx: Context) -> Reply:
     """Action `kb:<id>`: the answer the person picked from "您是想问"."""
     entry = find_entry(ctx.services.kb, argument)
-    return entry_reply(entry) if entry else no_answer(msg, ctx)
+    return entry_reply(entry, ctx) if entry else no_answer(msg, ctx)
 
 
 def show_detail(argument: str, msg: Incoming, ctx: Context) -> Reply:

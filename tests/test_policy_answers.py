@@ -61,3 +61,26 @@ def test_employers_get_the_quota_and_never_a_fixed_declaration_date(chat):
     [when] = chat.send("hr02", "今年残保金什么时候申报")
     assert "1.5%" in ratio and CITATION in ratio
     assert "当年" in when and "2026年" not in when
+
+
+def test_the_office_contact_comes_from_the_settings_only_when_staff_set_it(chat, database,
+                                                                            knowledge_base):
+    [unset] = chat.send("c1", "河北区残联电话多少")
+    assert "知识库里没有" in unset and "人工" in unset
+
+    from bot.app import create_app
+    from bot.services import build_services
+    from bot.simulator import WeComPeer
+    from tests.conftest import make_settings
+
+    settings = make_settings(database, "http://127.0.0.1:1",
+                             district={"office_address": "测试路1号", "office_phone": "022-00000000"})
+    services = build_services(settings, kb=knowledge_base)
+    client = create_app(services=services).test_client()
+    w = settings.wecom
+    peer = WeComPeer(w.token, w.encoding_aes_key, w.corp_id, w.agent_id)
+    query, body = peer.text("c2", "河北区残联电话多少")
+    reply = peer.read_reply(client.post(f"/wecom/callback?{query}", data=body).get_data())
+    services.pipeline.wait_idle()
+    services.engine.dispose()
+    assert "地址：测试路1号" in reply and "电话：022-00000000" in reply and "人工" in reply
