@@ -170,64 +170,20 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_handoffs(args: argparse.Namespace) -> int:
     """handoffs list: open handoffs, urgent first."""
-    from bot.masking import mask_user
-    from db.handoffs import open_handoffs
-    from zoneinfo import ZoneInfo
+    from bot.staff import list_handoffs
 
-    services = _services(with_bot=False)
-    zone = ZoneInfo(services.settings.bot.timezone)
-    with services.sessions.begin() as session:
-        rows = open_handoffs(session)
-        for h in rows:
-            when = h.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-            flag = "紧急 " if h.urgent else ""
-            print(f"#{h.id} {flag}{when} 用户 {h.user_id} 原因 {h.reason}")
-            for line in (h.recent or "").splitlines():
-                print(f"    {line}")
-        print(f"{len(rows)} open handoffs; user ids are shown to staff only, never logged "
-              f"({mask_user('example')} in logs)")
+    print(list_handoffs(_services(with_bot=False)))
     return 0
-
-
-EXPORT_COLUMNS = ("ref", "relation", "name", "certificate", "certificate_checked", "category",
-                  "grade", "phone", "street", "education", "job_kinds", "employment_modes",
-                  "skills", "accessibility", "created_at")
 
 
 def cmd_registrations(args: argparse.Namespace) -> int:
     """registrations export --out FILE.csv: every registration, decrypted, for staff."""
-    import csv
-    from zoneinfo import ZoneInfo
+    from bot.staff import export_registrations
 
-    from sqlalchemy import select
-
-    from db.models import AuditLog, Registration
-
-    services = _services(with_bot=False)
-    zone = ZoneInfo(services.settings.bot.timezone)
     out = Path(args.out).resolve()
-    with services.sessions.begin() as session:
-        rows = session.scalars(select(Registration).order_by(Registration.id)).all()
-        # Personal data: readable by the staff member who exported it only (0600).
-        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with open(descriptor, "w", encoding="utf-8-sig", newline="") as file:  # BOM: Excel
-            writer = csv.writer(file)
-            writer.writerow(EXPORT_COLUMNS)
-            for row in rows:
-                values = {column: getattr(row, column) for column in EXPORT_COLUMNS}
-                values["certificate_checked"] = "是" if row.certificate_checked else "否（待核对）"
-                values["created_at"] = f"{row.created_at.astimezone(zone):%Y-%m-%d %H:%M:%S}"
-                writer.writerow([_cell(values[column]) for column in EXPORT_COLUMNS])
-        session.add(AuditLog(action="export", subject_hash=services.cipher.keyed_hash(str(out)),
-                             detail=str(len(rows)), at=services.clock()))
-    print(f"exported {len(rows)} registrations to {out}")
+    count = export_registrations(_services(with_bot=False), out)
+    print(f"exported {count} registrations to {out}")
     return 0
-
-
-def _cell(value: Any) -> str:
-    """A CSV cell; text that a spreadsheet would run as a formula is quoted with '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def cmd_menu(args: argparse.Namespace) -> int:

@@ -134,7 +134,8 @@ class Sender:
                 row.status, row.sent_at, row.wecom_msgid = "sent", self.clock(), msgid
             elif status == "retry" and attempts < MAX_ATTEMPTS:
                 row.status = "pending"
-                row.next_attempt_at = self.clock() + timedelta(seconds=min(30 * 2 ** attempts, 3600))
+                backoff = min(30 * 2 ** attempts, 3600)
+                row.next_attempt_at = self.clock() + timedelta(seconds=backoff)
             else:
                 row.status = "failed"
         log.info("send user=%s status=%s errcode=%s attempt=%s", mask_user(user_id), status,

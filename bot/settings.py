@@ -97,7 +97,8 @@ class Settings:
     levy: LevySection = field(default_factory=LevySection)
 
 
-def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+def load_settings(path: str | Path | None = None,
+                  env: Mapping[str, str] | None = None) -> Settings:
     """Read the TOML file (BOT_CONFIG, else ./config.toml), apply env overrides, validate."""
     env = os.environ if env is None else env
     path = Path(path or env.get("BOT_CONFIG") or "config.toml")
@@ -112,7 +113,8 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
     return settings_from_mapping(raw, env)
 
 
-def settings_from_mapping(raw: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Settings:
+def settings_from_mapping(raw: Mapping[str, Any],
+                          env: Mapping[str, str] | None = None) -> Settings:
     """Build validated Settings from a parsed TOML mapping plus environment overrides."""
     env = {} if env is None else env
     sections = {}
@@ -179,7 +181,8 @@ def _validate(s: Settings) -> None:
     if not w.corp_id:
         raise ConfigError("[wecom] corp_id: missing (BOT_WECOM_CORP_ID)")
     if w.agent_id <= 0:
-        raise ConfigError("[wecom] agent_id: missing or not a positive number (BOT_WECOM_AGENT_ID)")
+        raise ConfigError("[wecom] agent_id: missing or not a positive number "
+                          "(BOT_WECOM_AGENT_ID)")
     if not w.secret:
         raise ConfigError("[wecom] secret: missing (BOT_WECOM_SECRET)")
     if not re.fullmatch(r"[A-Za-z0-9]{1,32}", w.token):
@@ -199,12 +202,14 @@ def _validate(s: Settings) -> None:
     except (binascii.Error, ValueError):
         key = b""
     if len(key) != 32:
-        raise ConfigError("[security] data_key: must be 32 bytes in base64 (BOT_SECURITY_DATA_KEY)")
+        raise ConfigError("[security] data_key: must be 32 bytes in base64 "
+                          "(BOT_SECURITY_DATA_KEY)")
     if not 0 < s.bot.passive_reply_seconds < 5:
         raise ConfigError("[bot] passive_reply_seconds: must be between 0 and 5")
     if not s.bot.demo:
         for key_name, value, demo in (("[wecom] token", w.token, DEMO_TOKEN),
-                                      ("[wecom] encoding_aes_key", w.encoding_aes_key, DEMO_AES_KEY),
+                                      ("[wecom] encoding_aes_key", w.encoding_aes_key,
+                                       DEMO_AES_KEY),
                                       ("[wecom] secret", w.secret, DEMO_SECRET),
                                       ("[security] data_key", s.security.data_key, DEMO_DATA_KEY)):
             if value == demo:

@@ -29,7 +29,8 @@ def intent_of(text: str) -> str | None:
     words = normalize(text)
     for name, patterns in INTENTS.items():
         if any(p.search(words) for p in patterns):
-            if name != "levy" and QUESTION.search(words) and not words.startswith(("我想", "我要", "帮我")):
+            asks_about_it = QUESTION.search(words) and not words.startswith(("我想", "我要", "帮我"))
+            if name != "levy" and asks_about_it:
                 continue
             return name
     return None

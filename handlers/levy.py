@@ -65,7 +65,8 @@ def estimate(kind: UnitKind | str, staff: int, disabled: float, average_wage: De
     average_wage = Decimal(str(average_wage))
     if city_average_wage is not None:
         city_average_wage = Decimal(str(city_average_wage))
-    if not math.isfinite(disabled) or staff <= 0 or disabled < 0 or disabled > staff or average_wage < 0:
+    if (not math.isfinite(disabled) or staff <= 0 or disabled < 0 or disabled > staff
+            or average_wage < 0):
         raise ValueError("staff must be positive, 0 <= disabled <= staff, average_wage >= 0")
     if city_average_wage is not None and city_average_wage <= 0:
         raise ValueError("city_average_wage must be positive when given")

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.__main__ import EXPORT_COLUMNS, main
+from bot.__main__ import main
+from bot.staff import EXPORT_COLUMNS
 from db.models import AuditLog, Registration
 from tests.conftest import AGENT_ID, CORP_ID, TEST_DATA_KEY
 from tests.dialog import certificate, register, rows, run, say

@@ -1,0 +1,58 @@
+"""Staff tools without the console: the open handoffs and the registrations export."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from db.handoffs import open_handoffs
+from db.models import AuditLog, Registration
+
+EXPORT_COLUMNS = ("ref", "relation", "name", "certificate", "certificate_checked", "category",
+                  "grade", "phone", "street", "education", "job_kinds", "employment_modes",
+                  "skills", "accessibility", "created_at")
+
+
+def list_handoffs(services: Any) -> str:
+    """Open handoffs, urgent first, with the person's recent messages (for staff eyes only)."""
+    zone = ZoneInfo(services.settings.bot.timezone)
+    lines = []
+    with services.sessions.begin() as session:
+        rows = open_handoffs(session)
+        for h in rows:
+            when = h.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            flag = "紧急 " if h.urgent else ""
+            lines.append(f"#{h.id} {flag}{when} 用户 {h.user_id} 原因 {h.reason}")
+            lines.extend(f"    {line}" for line in (h.recent or "").splitlines())
+    lines.append(f"{len(rows)} open handoffs")
+    return "\n".join(lines)
+
+
+def export_registrations(services: Any, out: Path) -> int:
+    """Write every registration, decrypted, to a CSV only its owner can read; audit it."""
+    zone = ZoneInfo(services.settings.bot.timezone)
+    with services.sessions.begin() as session:
+        rows = session.scalars(select(Registration).order_by(Registration.id)).all()
+        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(descriptor, "w", encoding="utf-8-sig", newline="") as file:  # BOM: Excel
+            writer = csv.writer(file)
+            writer.writerow(EXPORT_COLUMNS)
+            for row in rows:
+                values = {column: getattr(row, column) for column in EXPORT_COLUMNS}
+                values["certificate_checked"] = "是" if row.certificate_checked else "否（待核对）"
+                values["created_at"] = f"{row.created_at.astimezone(zone):%Y-%m-%d %H:%M:%S}"
+                writer.writerow([_cell(values[column]) for column in EXPORT_COLUMNS])
+        session.add(AuditLog(action="export", subject_hash=services.cipher.keyed_hash(str(out)),
+                             detail=str(len(rows)), at=services.clock()))
+    return len(rows)
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell; text that a spreadsheet would run as a formula is quoted with '."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
