@@ -18,13 +18,18 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def make_engine(url: str) -> Engine:
-    """Create the engine for `url`; SQLite gets WAL, a busy timeout and its folder made."""
+    """Create the engine for `url`; SQLite gets WAL, a busy timeout and its folder made.
+
+    `hide_parameters`: an error logged with its traceback never shows the bound values
+    (message text, encrypted fields), only the SQL.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
-                                                  "check_same_thread": False})
+        engine = create_engine(url, hide_parameters=True,
+                               connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                                             "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         if parsed.database and parsed.database != ":memory:":
             writers = WriterLock(Path(parsed.database).with_suffix(".lock"))
@@ -33,7 +38,8 @@ def make_engine(url: str) -> Engine:
             event.listen(engine, "rollback", writers.release)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, hide_parameters=True, pool_pre_ping=True, pool_size=10,
+                         max_overflow=10)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

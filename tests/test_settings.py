@@ -164,3 +164,17 @@ def test_the_levy_wage_table_loads_from_toml_with_its_source(tmp_path):
     settings = load_settings(path, env={})
     assert settings.levy.city_average_wage == {"2025": Decimal("123456")}
     assert settings.levy.city_average_wage_source == {"2025": "测试来源"}
+
+
+def test_database_errors_never_show_the_bound_values(tmp_path):
+    """A failed statement's message names the SQL, not the personal data it carried."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from db.session import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path}/x.db")
+    with pytest.raises(OperationalError) as failure, engine.begin() as connection:
+        connection.execute(text("INSERT INTO nowhere VALUES (:v)"), {"v": "13812345678"})
+    assert "13812345678" not in str(failure.value)
+    engine.dispose()
