@@ -20,8 +20,10 @@ from bot.router import Context
 from handlers.choices import NotAChoice, numbered, parse_choice, parse_choices, parse_yes_no
 from handlers.commands import Command, normalize_command_text, parse_command
 from handlers.validators import InvalidAnswer
+from knowledge.curation import render_answer
 
 CONFIRM = "__confirm"
+SUMMARY_VALUE = 24  # characters of a free-text answer shown in the summary
 FOOTER = "（回复“返回”回到上一步，“取消”退出，“人工”找工作人员）"
 RESUME = "您上次的{title}还没有完成。请回复：\n1. 继续上次的\n2. 重新开始"
 
@@ -226,7 +228,6 @@ class Form:
         if step.options(ctx) or step.parse is not free_text:
             match = ctx.services.kb.answer(msg.text) if len(msg.text) >= 6 else None
             if match is not None and match.kind == "confident":
-                from knowledge.curation import render_answer
                 answer = render_answer(match.entry)
                 return Reply.text(answer, f"我们接着{self.title}。\n{step.question(ctx)}",
                                   options=())
@@ -245,7 +246,11 @@ class Form:
         value = self.value(ctx, step.name)
         if value is None or value == []:
             return "未填写"
-        return step.show(value) if not isinstance(value, list) else "、".join(value)
+        shown = step.show(value) if not isinstance(value, list) else "、".join(value)
+        # The summary is for checking and must stay one short message: long notes are cut.
+        if len(shown) <= SUMMARY_VALUE:
+            return shown
+        return f"{shown[:SUMMARY_VALUE]}……（共{len(shown)}字）"
 
     def _confirm(self, msg: Incoming, ctx: Context) -> Reply:
         shown = [s for s in self.steps if s.label and s.when(ctx)]

@@ -20,6 +20,7 @@ from handlers.commands import normalize_command_text as plain
 
 PHRASES = {"我的信息", "我的资料", "我的登记", "查看我的信息", "查看我的登记", "删除我的信息",
            "删除我的资料", "撤回同意", "修改我的信息", "个人信息", "隐私", "修改身份"}
+SHOW_LIMIT = 380  # characters of registrations shown before the numbered options
 ROLE_NAMES = {"jobseeker": "残疾人本人", "family": "家属", "employer": "用人单位",
               "unknown": "还没有说明"}
 
@@ -48,11 +49,15 @@ def show(msg: Incoming, ctx: Context) -> Reply:
     if not rows:
         lines.append("您还没有就业登记，我们没有保存您的姓名、证号或电话。")
     for n, row in enumerate(rows, 1):
-        lines.append(f"登记{n}（编号{row.ref}）：{row.name}，{mask_certificate(row.certificate)}，"
-                     f"{mask_phone(row.phone)}，{row.street}，求职意向：{row.job_kinds}。")
+        line = (f"登记{n}（编号{row.ref}）：{row.name}，{mask_certificate(row.certificate)}，"
+                f"{mask_phone(row.phone)}，{row.street}，求职意向：{row.job_kinds}。")
+        if sum(map(len, lines)) + len(line) > SHOW_LIMIT:  # keep the options in the message
+            lines.append(f"还有{len(rows) - n + 1}份登记，选1修改时可以逐份查看。")
+            break
+        lines.append(line)
     lines.append("请回复数字：\n1. 修改登记信息\n2. 撤回同意并删除我的全部信息\n3. 修改我的身份\n"
                  "4. 返回菜单")
-    return Reply.text("\n".join(lines)[:500],
+    return Reply.text("\n".join(lines),
                       options=("mydata:edit", "mydata:delete", "mydata:role", "menu:show"))
 
 

@@ -217,3 +217,17 @@ def test_an_employer_is_told_registration_is_for_jobseekers(chat: Any) -> None:
     assert "修改身份" in again
     assert_reply_rules([again])
     assert rows(chat, Consent) == []
+
+
+def test_long_notes_keep_the_summary_one_short_message_and_are_saved_whole(chat: Any) -> None:
+    skills = "会用电脑办公软件，" * 20  # 180 characters
+    needs = "需要读屏软件和可以调大字体的显示器，" * 10
+    say(chat, "notes1", "我想登记找工作")
+    for line in ("1", "同意", "欧阳明远", CERT, "对", "13812345678", "1", "3", "1 3", "1",
+                 skills, needs):
+        summary = say(chat, "notes1", line)  # say() checks the 500-character rule
+    assert state_of(chat, "notes1") == "register:__confirm"
+    assert "共180字" in summary
+    say(chat, "notes1", "确认")
+    [saved] = rows(chat, Registration)
+    assert (saved.skills, saved.accessibility) == (skills, needs)
