@@ -146,6 +146,11 @@ def _dot(terms: dict[str, float], weights: dict[str, float]) -> float:
     return sum([terms[t] * weights[t] for t in terms.keys() & weights.keys()])
 
 
+def _phrase(text: str) -> str:
+    """A question reduced to its characters (normalised, no spaces) for exact look-up."""
+    return normalize(text).replace(" ", "")
+
+
 class KnowledgeBase:
     """Entries plus their search index; build with `KnowledgeBase.load()`."""
 
@@ -174,6 +179,9 @@ class KnowledgeBase:
             for term, value in weights.items():
                 self._postings[term].append((i, value))
         self._asked = [set(sum(qs, [])) | set(t) for qs, t in zip(asked, titles)]
+        # A question typed as curated (or the title's lead) needs no ranking: answer it.
+        self._phrases = {_phrase(text): i for i, e in enumerate(entries)
+                         for text in (*e.questions, e.title.split("：")[0])}
         self._told = [set(doc) for doc in told]
         for term, found in self._postings.items():  # strongest first, the rest only rescored
             self._postings[term] = sorted(found, key=_value, reverse=True)[:POSTINGS]
@@ -254,6 +262,10 @@ class KnowledgeBase:
     def answer(self, text: str, audience: str | None = None) -> Match:
         """Decide between one confident answer, a short list to choose from, or nothing."""
         found = self.search(text, limit=3, audience=audience)
+        exact = self._phrases.get(_phrase(text))
+        if exact is not None:
+            hit = next((h for h in found if h.entry is self.entries[exact]), None)
+            return Match("confident", (hit or Hit(self.entries[exact], 0.0, 1.0),))
         if not found or not _plausible(found[0]):
             return Match("none")
         top = found[0]

@@ -254,3 +254,13 @@ def test_real_entries_answer_typical_questions(real_kb, text, expected):
                                   "你都能帮我干啥", "北京残疾人就业有啥补贴"])
 def test_real_entries_do_not_answer_unrelated_text(real_kb, text):
     assert real_kb.answer(text).kind != "confident"
+
+
+def test_a_question_typed_as_curated_is_answered_with_its_entry():
+    from knowledge.base import KnowledgeBase
+
+    kb = KnowledgeBase.load()
+    for entry in kb.entries[:20]:
+        question = entry.questions[0]
+        match = kb.answer(question + "？")
+        assert (match.kind, match.entry.id) == ("confident", entry.id), question

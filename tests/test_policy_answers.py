@@ -15,14 +15,15 @@ def test_a_policy_question_gets_one_cited_answer(chat):
 
 
 def test_pinyin_typos_and_traditional_characters_still_find_the_answer(chat):
-    [typo] = chat.send("fam02", "残急人就叶服务有哪些")
-    [traditional] = chat.send("fam03", "就業困難殘疾人按啥標準認定")
+    # A close call adds a numbered list before the answer: judge everything the person got.
+    typo = "\n".join(chat.send("fam02", "残急人就叶服务有哪些"))
+    traditional = "\n".join(chat.send("fam03", "就業困難殘疾人按啥標準認定"))
     assert "四个一" in typo and CITATION in typo
     assert "认定办法" in traditional and CITATION in traditional
 
 
 def test_reply_1_shows_the_detail_of_the_last_answer(chat):
-    [answer] = chat.send("fam04", "残疾人就业服务有哪些")
+    [answer] = chat.send("fam04", "残疾人就业服务有哪些？")  # typed as curated: one answer
     assert "回复1查看详细" in answer
     [detail] = chat.send("fam04", "1")
     assert detail != answer and CITATION in detail and len(detail) <= 500
