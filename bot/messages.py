@@ -13,9 +13,6 @@ from typing import Any
 from wechatpy.enterprise import parse_message
 from wechatpy.messages import UnknownMessage
 
-MAX_REPLY_CHARS = 500
-
-
 class MalformedMessage(Exception):
     """The decrypted callback is not a message we can read."""
 

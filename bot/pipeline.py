@@ -27,12 +27,11 @@ from bot.messages import Incoming, Reply
 from bot.router import Context
 from bot.sender import ENQUEUED, split_text
 from db.models import InboundMessage, OutboundMessage, User
+from handlers.texts import text
 
 log = logging.getLogger(__name__)
 
 RACE_RETRIES = 3
-SORRY = ("抱歉，系统刚才出了点问题，您的消息没有丢失。请稍后再发一次，"
-         "或回复“人工”请工作人员帮您。")
 
 
 class PassiveSlot:
@@ -179,11 +178,11 @@ class Pipeline:
         except Exception:
             log.exception("handler failed user=%s type=%s", mask_user(incoming.user_id),
                           incoming.label)
-            return Reply.text(SORRY, handler="pipeline.sorry")
+            return Reply.text(text("sorry"), handler="pipeline.sorry")
 
     def _record_replies(self, session: Session, incoming: Incoming, inbound: InboundMessage,
                         reply: Reply, passive: bool) -> tuple[str | None, list[int]]:
-        texts = [part for text in reply.texts for part in split_text(text)]  # 2048 B each
+        texts = [part for message in reply.texts for part in split_text(message)]  # ≤ 2048 B
         passive_text = None
         recorded_user = reply.meta.get("erased") or incoming.user_id  # erased: keep no user id
         if passive and texts:
@@ -191,8 +190,9 @@ class Pipeline:
             session.add(OutboundMessage(user_id=recorded_user, text=passive_text,
                                         status="passive", attempts=0, inbound_id=inbound.id,
                                         created_at=self.services.clock()))
-        for text in texts:
-            self.services.sender.enqueue(session, incoming.user_id, text, inbound_id=inbound.id)
+        for message in texts:
+            self.services.sender.enqueue(session, incoming.user_id, message,
+                                         inbound_id=inbound.id)
         # Everything queued in this transaction goes out at once, staff notices included.
         return passive_text, sorted(session.info.pop(ENQUEUED, ()))
 
