@@ -214,14 +214,10 @@ def _touch_user(session: Session, user_id: str, now: datetime) -> tuple[User, da
     other and never corrupt the conversation state; SQLite serialises writers anyway.
     """
     user = session.get(User, user_id, with_for_update=True)
-    if user is None:
-        try:
-            with session.begin_nested():  # two first messages at once: one insert wins
-                user = User(user_id=user_id, role="unknown", created_at=now, last_seen_at=now)
-                session.add(user)
-            return user, None
-        except IntegrityError:
-            user = session.get(User, user_id)
-            assert user is not None
+    if user is None:  # two first messages at once: one insert wins, `process` retries the other
+        user = User(user_id=user_id, role="unknown", created_at=now, last_seen_at=now)
+        session.add(user)
+        session.flush()
+        return user, None
     previous, user.last_seen_at = user.last_seen_at, now
     return user, previous

@@ -8,7 +8,6 @@ from db.handoffs import open_handoff
 from handlers.greeting import menu_reply
 from handlers.texts import text
 
-SERVICE_NAMES = {"register": "就业登记", "booking": "服务预约", "subscribe": "活动订阅"}
 
 
 def cancel(msg: Incoming, ctx: Context) -> Reply:
@@ -97,10 +96,9 @@ def menu_action(argument: str, msg: Incoming, ctx: Context) -> Reply:
     registered = ctx.services.router.forms.get(argument)
     if registered is not None:
         return registered.start(msg, ctx)  # type: ignore[attr-defined]
-    if argument in ("booking", "subscribe"):
+    if argument in ("booking", "subscribe"):  # not built yet: say so, offer a person
         return Reply.text(text(f"coming_soon_{argument}"), options=())
-    return Reply.text(text("coming_soon", service=SERVICE_NAMES.get(argument, "该")),
-                      options=())
+    return menu_reply()  # an action from an old list or button: show what there is
 
 
 def start_service(name: str):  # type: ignore[no-untyped-def]
