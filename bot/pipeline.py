@@ -1,8 +1,12 @@
-"""The message pipeline after decryption: record once, route, answer, send.
+"""The message pipeline after decryption: read the state, route, answer, record once, send.
 
-One transaction holds the inbound record (unique `delivery_key`), the handler's effects and
-the outbound rows, so a re-delivered callback makes no second record and no second reply,
-also when two workers get the copies at once (the unique index decides).
+The user's state is read without the write lock and the handler runs without it; then one
+short write transaction holds the inbound record (unique `delivery_key`), the state written
+back (checked against its version), the handler's own rows and the outbound rows. So a
+re-delivered callback makes no second record and no second reply, also when two workers get
+the copies at once (the unique index decides), and two messages of one user never both
+change the same state (the second runs again, under the lock). SQLite's single writer is
+held for a few statements per message, not for the handler.
 
 The handler runs on a worker thread. If its reply is ready within the passive budget, the
 first message goes back in the HTTP response; otherwise the callback answers an empty 200
@@ -15,6 +19,7 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +31,10 @@ from bot.masking import mask_user, scrub
 from bot.messages import Incoming, Reply
 from bot.router import Context
 from bot.sender import ENQUEUED, split_text
-from db.models import InboundMessage, OutboundMessage, User
+from db import state
+from db.models import InboundMessage, OutboundMessage
+from db.session import read_connection
+from db.state import StaleState
 from handlers.texts import text
 
 log = logging.getLogger(__name__)
@@ -108,17 +116,19 @@ class Pipeline:
         started = time.perf_counter()
         passive_text, pending, handler = None, [], "error"
         try:
+            locked = False  # first optimistically; after a conflict, holding the lock
             for attempt in range(RACE_RETRIES):
                 try:
-                    passive_text, pending, handler = self._transaction(incoming, slot)
+                    passive_text, pending, handler = self._transaction(incoming, slot, locked)
                     break
-                except IntegrityError:
+                except (IntegrityError, StaleState):
                     if self._seen(incoming):  # another worker recorded this delivery: no reply
                         passive_text, pending, handler = None, [], "duplicate"
                         break
-                    # A race on this user's first rows (user, conversation): run it again.
-                    log.info("retrying after a race user=%s attempt=%d",
+                    # Another message of this user (or its first rows) came in between.
+                    log.info("running again with the lock user=%s attempt=%d",
                              mask_user(incoming.user_id), attempt + 1)
+                    locked = True
         except Exception:
             log.exception("pipeline failed user=%s type=%s", mask_user(incoming.user_id),
                           incoming.label)
@@ -134,19 +144,65 @@ class Pipeline:
                  mask_user(incoming.user_id), incoming.label, handler,
                  (time.perf_counter() - started) * 1000, int(passive_text is not None))
 
-    def _transaction(self, incoming: Incoming,
-                     slot: PassiveSlot | None) -> tuple[str | None, list[int], str]:
-        """One transaction: the inbound record, the handler's effects, the replies."""
-        with self.services.sessions.begin() as session:
-            inbound = _record_first_delivery(session, incoming)
-            reply = self._answer(session, incoming, inbound)
-            inbound.handler = reply.handler
-            if reply.meta.get("personal"):  # an answer to a personal-data step
-                inbound.text = "（个人信息，不保存原文）"
+    def _transaction(self, incoming: Incoming, slot: PassiveSlot | None,
+                     locked: bool) -> tuple[str | None, list[int], str]:
+        """Read the state, answer, then write everything in one short transaction.
+
+        Optimistic (`locked` False): the state is read without the write lock and the
+        handler runs without it; the write checks the conversation's version. Locked: the
+        rows are read under the write lock, so the write cannot be stale.
+        """
+        services, now = self.services, self.services.clock()
+        if not locked:
+            with read_connection(services.engine) as connection:
+                loaded = state.load(connection, incoming.user_id, incoming.delivery_key, now)
+            if loaded.seen:
+                return None, [], "duplicate"
+        with services.sessions() as session:
+            if locked:
+                loaded = state.load(session.connection(), incoming.user_id,
+                                    incoming.delivery_key, now, lock=True)
+                if loaded.seen:
+                    return None, [], "duplicate"
+            reply = self._answer(session, incoming, loaded, now)
+            connection = session.connection()  # the write transaction begins here at latest
+            inbound_id = state.record_inbound(connection, **self._inbound(incoming, reply, now))
+            if not reply.meta.get("erased"):  # after erasure there is no state to keep
+                state.save(connection, loaded)
+            session.flush()  # the handler's own rows: handoffs, registrations, ...
             passive = bool(reply.texts) and slot is not None and slot.claim()
-            passive_text, pending = self._record_replies(session, incoming, inbound, reply,
+            passive_text, pending = self._record_replies(session, incoming, inbound_id, reply,
                                                          passive)
+            session.commit()
         return passive_text, pending, reply.handler
+
+    def _answer(self, session: Session, incoming: Incoming, loaded: state.Loaded,
+                now: datetime) -> Reply:
+        """Run the handler; if it fails, its effects go and the person gets an apology."""
+        before = replace(loaded.user), replace(loaded.conversation)
+        try:
+            ctx = Context.of(self.services, session, loaded, now)
+            return self.services.router.dispatch(incoming, ctx)
+        except Exception:
+            log.exception("handler failed user=%s type=%s", mask_user(incoming.user_id),
+                          incoming.label)
+            session.rollback()
+            loaded.user, loaded.conversation = before
+            return Reply.text(text("sorry"), handler="pipeline.sorry")
+
+    def _inbound(self, incoming: Incoming, reply: Reply, now: datetime) -> dict[str, Any]:
+        """The inbound row's values: scrubbed text; nothing of a person who just erased."""
+        erased = reply.meta.get("erased")
+        if erased:
+            return {"delivery_key": state.erased_delivery_key(
+                        incoming.delivery_key, self.services.cipher.keyed_hash),
+                    "user_id": erased, "kind": incoming.label[:40], "text": None,
+                    "handler": reply.handler, "received_at": now}
+        text_kept = ("（个人信息，不保存原文）" if reply.meta.get("personal")  # a form's answer
+                     else scrub(incoming.text)[:2000] or None)
+        return {"delivery_key": incoming.delivery_key, "user_id": incoming.user_id,
+                "kind": incoming.label[:40], "text": text_kept, "handler": reply.handler,
+                "received_at": now}
 
     def _unpassive(self, incoming: Incoming) -> list[int]:
         """The response left without the reply: move its passive row to the outbox."""
@@ -162,62 +218,22 @@ class Pipeline:
             return [row.id]
 
     def _seen(self, incoming: Incoming) -> bool:
-        with self.services.sessions.begin() as session:
-            return session.scalar(select(InboundMessage.id).where(
+        with read_connection(self.services.engine) as connection:
+            return connection.scalar(select(InboundMessage.id).where(
                 InboundMessage.delivery_key == incoming.delivery_key)) is not None
 
-    def _answer(self, session: Session, incoming: Incoming, inbound: InboundMessage) -> Reply:
-        services = self.services
-        now = services.clock()
-        user, previous_seen_at = _touch_user(session, incoming.user_id, now)
-        try:
-            with session.begin_nested():  # a failing handler loses its effects, not the record
-                ctx = Context.load(services, session, user, now)
-                ctx.previous_seen_at = previous_seen_at
-                return services.router.dispatch(incoming, ctx)
-        except Exception:
-            log.exception("handler failed user=%s type=%s", mask_user(incoming.user_id),
-                          incoming.label)
-            return Reply.text(text("sorry"), handler="pipeline.sorry")
-
-    def _record_replies(self, session: Session, incoming: Incoming, inbound: InboundMessage,
+    def _record_replies(self, session: Session, incoming: Incoming, inbound_id: int,
                         reply: Reply, passive: bool) -> tuple[str | None, list[int]]:
         texts = [part for message in reply.texts for part in split_text(message)]  # ≤ 2048 B
         passive_text = None
-        recorded_user = reply.meta.get("erased") or incoming.user_id  # erased: keep no user id
         if passive and texts:
             passive_text = texts.pop(0)
-            session.add(OutboundMessage(user_id=recorded_user, text=passive_text,
-                                        status="passive", attempts=0, inbound_id=inbound.id,
-                                        created_at=self.services.clock()))
+            state.record_passive(session.connection(),
+                                 user_id=reply.meta.get("erased") or incoming.user_id,
+                                 text=passive_text, inbound_id=inbound_id,
+                                 created_at=self.services.clock())
         for message in texts:
             self.services.sender.enqueue(session, incoming.user_id, message,
-                                         inbound_id=inbound.id)
+                                         inbound_id=inbound_id)
         # Everything queued in this transaction goes out at once, staff notices included.
         return passive_text, sorted(session.info.pop(ENQUEUED, ()))
-
-
-def _record_first_delivery(session: Session, incoming: Incoming) -> InboundMessage:
-    """Insert the inbound row; a delivery key seen before raises IntegrityError (unique)."""
-    inbound = InboundMessage(delivery_key=incoming.delivery_key, user_id=incoming.user_id,
-                             kind=incoming.label[:40], text=scrub(incoming.text)[:2000] or None,
-                             handler="")
-    session.add(inbound)
-    session.flush()  # the unique index decides between concurrent copies
-    return inbound
-
-
-def _touch_user(session: Session, user_id: str, now: datetime) -> tuple[User, datetime | None]:
-    """The user's row (created on first contact) and when they were last seen before now.
-
-    The row is locked (PostgreSQL), so two messages of one user are handled one after the
-    other and never corrupt the conversation state; SQLite serialises writers anyway.
-    """
-    user = session.get(User, user_id, with_for_update=True)
-    if user is None:  # two first messages at once: one insert wins, `process` retries the other
-        user = User(user_id=user_id, role="unknown", created_at=now, last_seen_at=now)
-        session.add(user)
-        session.flush()
-        return user, None
-    previous, user.last_seen_at = user.last_seen_at, now
-    return user, previous

@@ -18,7 +18,7 @@ from typing import Any, Callable, Protocol
 from sqlalchemy.orm import Session
 
 from bot.messages import Incoming, Reply
-from db.models import Conversation, User
+from db.state import ConversationState, Loaded, UserState
 
 
 class Form(Protocol):
@@ -35,22 +35,18 @@ class Context:
     """What a handler may use: the services, the open transaction, the user and their state."""
 
     services: Any  # bot.app.Services; typed loosely so handlers/ need not import Flask code
-    session: Session
-    user: User
-    conversation: Conversation
+    session: Session  # the message's write transaction (begun at its first statement)
+    user: UserState  # written back by the pipeline after the handler
+    conversation: ConversationState  # likewise, with a version check
     now: datetime
     data: dict[str, Any] = field(default_factory=dict)
     previous_seen_at: datetime | None = None  # None: the user's first message
 
     @classmethod
-    def load(cls, services: Any, session: Session, user: User, now: datetime) -> Context:
-        """Load (or start) the user's conversation row."""
-        conversation = session.get(Conversation, user.user_id)
-        if conversation is None:
-            conversation = Conversation(user_id=user.user_id, data="{}", options="[]",
-                                        last_prompt="", version=0, updated_at=now)
-            session.add(conversation)
-        return cls(services, session, user, conversation, now, json.loads(conversation.data))
+    def of(cls, services: Any, session: Session, loaded: Loaded, now: datetime) -> Context:
+        """The context of one message, from the state the pipeline read."""
+        return cls(services, session, loaded.user, loaded.conversation, now,
+                   json.loads(loaded.conversation.data), loaded.previous_seen_at)
 
     @property
     def options(self) -> list[str]:
@@ -65,7 +61,6 @@ class Context:
         if reply.texts:
             conv.last_prompt = reply.texts[-1]
         conv.data = json.dumps(self.data, ensure_ascii=False)
-        conv.version = (conv.version or 0) + 1
         conv.updated_at = self.now
 
 

@@ -23,10 +23,13 @@ def recent_texts(session: Session, user_id: str, limit: int = RECENT_MESSAGES) -
 
 
 def open_handoff(session: Session, user_id: str, *, reason: str, urgent: bool,
-                 now: datetime) -> Handoff:
-    """Record a handoff with the user's recent messages."""
+                 now: datetime, latest: str | None = None) -> Handoff:
+    """Record a handoff with the user's recent messages; `latest` (scrubbed) is the message
+    being answered, which the pipeline records only after its handler."""
+    recent = recent_texts(session, user_id, RECENT_MESSAGES - 1 if latest else RECENT_MESSAGES)
     handoff = Handoff(user_id=user_id, reason=reason, urgent=urgent, status="open",
-                      recent="\n".join(recent_texts(session, user_id)), created_at=now)
+                      recent="\n".join([*recent, *([latest] if latest else [])]),
+                      created_at=now)
     session.add(handoff)
     session.flush()
     return handoff

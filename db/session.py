@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "bot_read_only"  # execution option of `read_connection`
 
 
 def make_engine(url: str) -> Engine:
@@ -55,8 +56,20 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 def _sqlite_begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
     # Take the write lock at BEGIN: a transaction never has to upgrade a read lock, which is
-    # what makes SQLite answer "database is locked" under concurrent writers.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # what makes SQLite answer "database is locked" under concurrent writers. A read-only
+    # connection begins deferred: in WAL mode it reads a snapshot and blocks nobody.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def read_connection(engine: Engine) -> Connection:
+    """A connection for a short read transaction that neither waits for nor blocks writers.
+
+    Use it as a context manager and only for reads: on SQLite it never takes the write lock.
+    """
+    return engine.connect().execution_options(**{READ_ONLY: True})
 
 
 class WriterLock:
@@ -75,6 +88,8 @@ class WriterLock:
 
     def acquire(self, connection: Connection) -> None:
         """Before BEGIN: wait for the other threads, then for the other processes."""
+        if connection.get_execution_options().get(READ_ONLY):
+            return
         self._threads.acquire()
         if self._file is None:
             self._file = open(self.path, "a+b")  # noqa: SIM115 (held for the process's life)

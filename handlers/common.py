@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from bot.masking import scrub
 from bot.messages import Incoming, Reply
 from bot.router import Context
 from db.handoffs import open_handoff
 from handlers.greeting import menu_reply
 from handlers.texts import text
-
 
 
 def cancel(msg: Incoming, ctx: Context) -> Reply:
@@ -43,7 +43,7 @@ def repeat(msg: Incoming, ctx: Context) -> Reply:
 
 def handoff(msg: Incoming, ctx: Context) -> Reply:
     """人工: record a handoff, tell the staff at once, tell the person honestly when."""
-    notify_staff(ctx, reason="request", urgent=False)
+    notify_staff(ctx, reason="request", urgent=False, message=msg)
     reply = text("handoff", hours=staff_hours_line(ctx))
     form = open_form(ctx)
     if form is not None:  # nothing is lost: the form stays open where it was
@@ -52,10 +52,15 @@ def handoff(msg: Incoming, ctx: Context) -> Reply:
     return Reply.text(reply, options=())
 
 
-def notify_staff(ctx: Context, *, reason: str, urgent: bool, note: str = "") -> None:
-    """Create the handoff record and queue a message to every configured staff member."""
+def notify_staff(ctx: Context, *, reason: str, urgent: bool, note: str = "",
+                 message: Incoming | None = None) -> None:
+    """Create the handoff record and queue a message to every configured staff member.
+
+    `message`: the one being answered; staff see it (scrubbed) after the earlier ones.
+    """
+    latest = scrub(message.text) if message is not None and message.kind == "text" else None
     record = open_handoff(ctx.session, ctx.user.user_id, reason=reason, urgent=urgent,
-                          now=ctx.now)
+                          now=ctx.now, latest=latest)
     # Staff need the real WeCom user id to answer; it is masked only in logs.
     notice = text("handoff_staff_notice", user=ctx.user.user_id,
                   urgent="（紧急）" if urgent else "", recent=record.recent or "（无文字消息）")

@@ -12,8 +12,9 @@ from sqlalchemy import delete, select, update
 from bot.masking import mask_certificate, mask_phone
 from bot.messages import Incoming, Reply
 from bot.router import Context
-from db.models import (AuditLog, Consent, Handoff, InboundMessage, OutboundMessage, Registration,
-                       UnansweredQuestion, User)
+from db.models import (AuditLog, Consent, Conversation, Handoff, InboundMessage, OutboundMessage,
+                       Registration, UnansweredQuestion, User)
+from db.state import erased_delivery_key
 from handlers import job_demand
 from handlers.greeting import menu_reply
 from handlers.commands import normalize_command_text as plain
@@ -112,16 +113,15 @@ def erase(ctx: Context) -> Reply:
         OutboundMessage.text.contains(f"用户 {user_id} 请求人工服务")))
     session.execute(update(InboundMessage).where(InboundMessage.user_id == user_id)
                     .values(user_id=anonymous, text=None))
-    # An event's de-duplication key names its sender ("evt:<user id>|..."): keep a keyed hash.
     events = session.execute(select(InboundMessage.id, InboundMessage.delivery_key).where(
         InboundMessage.delivery_key.startswith(f"evt:{user_id}|", autoescape=True)))
     for row_id, key in events.all():
         session.execute(update(InboundMessage).where(InboundMessage.id == row_id).values(
-            delivery_key=f"evt:erased:{ctx.services.cipher.keyed_hash(key)}"))
+            delivery_key=erased_delivery_key(key, ctx.services.cipher.keyed_hash)))
     session.add(AuditLog(action="erase", subject_hash=digest, detail="用户撤回同意并删除全部信息",
                          at=ctx.now))
-    session.delete(ctx.conversation)
-    session.delete(session.get(User, user_id))
+    session.execute(delete(Conversation).where(Conversation.user_id == user_id))
+    session.execute(delete(User).where(User.user_id == user_id))
     reply = Reply.text("已撤回同意，并删除了您的全部登记信息和聊天记录。以后需要服务，随时发消息给我；"
                        "回复“菜单”看全部服务。", options=())
     return Reply(reply.texts, reply.options, reply.handler, {"erased": anonymous})

@@ -20,7 +20,7 @@ def is_distress(msg: Incoming, ctx: Context) -> bool:
 
 def distress(msg: Incoming, ctx: Context) -> Reply:
     """A warm, short reply; an urgent handoff to staff; the emergency numbers."""
-    notify_staff(ctx, reason="distress", urgent=True)
+    notify_staff(ctx, reason="distress", urgent=True, message=msg)
     ctx.conversation.state = None
     ctx.data.clear()  # an open form ends here, and its answers with it
     return Reply.text(text("distress"), options=())

@@ -1,7 +1,7 @@
 """Conversations as a whole: concurrent messages of one user, restarts, replies everywhere.
 
-On PostgreSQL the concurrent test exercises the row lock taken in bot/pipeline.py
-`_touch_user`; on SQLite writers are queued anyway.
+The concurrent test exercises the pipeline's version check: a message whose state changed
+while it was being answered runs again under the lock (see tests/test_pipeline_state.py).
 """
 
 from __future__ import annotations
