@@ -165,14 +165,16 @@ class Pipeline:
                 if loaded.seen:
                     return None, [], "duplicate"
             reply = self._answer(session, incoming, loaded, now)
+            inbound = self._inbound(incoming, reply, now)  # prepared before the lock is taken
+            texts = [part for message in reply.texts for part in split_text(message)]
             connection = session.connection()  # the write transaction begins here at latest
-            inbound_id = state.record_inbound(connection, **self._inbound(incoming, reply, now))
+            inbound_id = state.record_inbound(connection, **inbound)
             if not reply.meta.get("erased"):  # after erasure there is no state to keep
-                state.save(connection, loaded)
+                state.save(connection, loaded, now)
             session.flush()  # the handler's own rows: handoffs, registrations, ...
-            passive = bool(reply.texts) and slot is not None and slot.claim()
+            passive = bool(texts) and slot is not None and slot.claim()
             passive_text, pending = self._record_replies(session, incoming, inbound_id, reply,
-                                                         passive)
+                                                         texts, passive)
             session.commit()
         return passive_text, pending, reply.handler
 
@@ -223,9 +225,11 @@ class Pipeline:
                 InboundMessage.delivery_key == incoming.delivery_key)) is not None
 
     def _record_replies(self, session: Session, incoming: Incoming, inbound_id: int,
-                        reply: Reply, passive: bool) -> tuple[str | None, list[int]]:
-        texts = [part for message in reply.texts for part in split_text(message)]  # ≤ 2048 B
-        passive_text = None
+                        reply: Reply, texts: list[str],
+                        passive: bool) -> tuple[str | None, list[int]]:
+        """Record the replies (each ≤ 2048 bytes): the first passive if it may be, the rest
+        queued; return the passive text and the ids to deliver after the commit."""
+        texts, passive_text = list(texts), None
         if passive and texts:
             passive_text = texts.pop(0)
             state.record_passive(session.connection(),

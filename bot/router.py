@@ -61,7 +61,6 @@ class Context:
         if reply.texts:
             conv.last_prompt = reply.texts[-1]
         conv.data = json.dumps(self.data, ensure_ascii=False)
-        conv.updated_at = self.now
 
 
 Predicate = Callable[[Incoming, Context], bool]

@@ -16,13 +16,12 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """A WeCom member who has talked to the app."""
+    """A WeCom member who has talked to the app (their last message: `Conversation.updated_at`)."""
 
     __tablename__ = "users"
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     role: Mapped[str] = mapped_column(String(16), default="unknown")  # jobseeker/family/employer
     created_at: Mapped[utc] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[utc] = mapped_column(default=utcnow)
     welcomed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -73,7 +72,11 @@ class AccessToken(Base):
 
 
 class Conversation(Base):
-    """Where a user is in a conversation: state `"form:step"`, answers, the last numbered list."""
+    """Where a user is in a conversation: state `"form:step"`, answers, the last numbered list.
+
+    Written on every message: `updated_at` is when the user last wrote, and `version` lets a
+    message find out whether another one changed the state since it read it.
+    """
 
     __tablename__ = "conversations"
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -57,17 +57,17 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 def _sqlite_begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
     # Take the write lock at BEGIN: a transaction never has to upgrade a read lock, which is
     # what makes SQLite answer "database is locked" under concurrent writers. A read-only
-    # connection begins deferred: in WAL mode it reads a snapshot and blocks nobody.
-    if connection.get_execution_options().get(READ_ONLY):
-        connection.exec_driver_sql("BEGIN")
-    else:
+    # connection begins nothing: each statement reads its own snapshot (WAL) and blocks nobody.
+    if not connection.get_execution_options().get(READ_ONLY):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def read_connection(engine: Engine) -> Connection:
-    """A connection for a short read transaction that neither waits for nor blocks writers.
+    """A connection for reads that neither wait for nor block writers.
 
-    Use it as a context manager and only for reads: on SQLite it never takes the write lock.
+    Use it as a context manager and only for reads: on SQLite it never takes the write lock,
+    and each statement is its own snapshot (autocommit), so read what belongs together in one
+    statement.
     """
     return engine.connect().execution_options(**{READ_ONLY: True})
 

@@ -9,9 +9,9 @@ the start (`lock=True`). Core statements, not ORM flushes: this is every message
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy import Connection, bindparam, insert, literal, select, update
 
@@ -31,15 +31,22 @@ class UserState:
 
     user_id: str
     created_at: datetime
-    last_seen_at: datetime
     role: str = "unknown"
     welcomed_at: datetime | None = None
     unsubscribed_at: datetime | None = None
 
+    def values(self) -> dict[str, Any]:
+        """The columns a handler may change."""
+        return {"role": self.role, "welcomed_at": self.welcomed_at,
+                "unsubscribed_at": self.unsubscribed_at}
+
 
 @dataclass
 class ConversationState:
-    """What a handler may read and change of the `conversations` row (JSON kept as text)."""
+    """What a handler may read and change of the `conversations` row (JSON kept as text).
+
+    `updated_at` is when the user last wrote (set to now once the message is answered).
+    """
 
     updated_at: datetime
     state: str | None = None
@@ -57,11 +64,10 @@ class Loaded:
     previous_seen_at: datetime | None  # None: the user's first message
     version: int | None  # the conversation row's version as read; None: no row yet
     seen: bool = False  # this delivery was recorded before: no second answer
-    new_user: bool = field(default=False)
+    user_as_read: dict[str, Any] | None = None  # None: a new user
 
 
-_USER_COLUMNS = (USERS.c.role, USERS.c.created_at, USERS.c.last_seen_at, USERS.c.welcomed_at,
-                 USERS.c.unsubscribed_at)
+_USER_COLUMNS = (USERS.c.role, USERS.c.created_at, USERS.c.welcomed_at, USERS.c.unsubscribed_at)
 _CONVERSATION_COLUMNS = (CONVERSATIONS.c.state, CONVERSATIONS.c.data, CONVERSATIONS.c.options,
                          CONVERSATIONS.c.last_prompt, CONVERSATIONS.c.updated_at,
                          CONVERSATIONS.c.version)
@@ -78,8 +84,7 @@ _LOCK_USER = (select(*_USER_COLUMNS).where(USERS.c.user_id == bindparam("user_id
 _LOCK_CONVERSATION = (select(*_CONVERSATION_COLUMNS)
                       .where(CONVERSATIONS.c.user_id == bindparam("user_id")).with_for_update())
 _UPDATE_USER = (update(USERS).where(USERS.c.user_id == bindparam("key_user_id"))
-                .values({c: bindparam(c) for c in ("role", "last_seen_at", "welcomed_at",
-                                                    "unsubscribed_at")}))
+                .values({c: bindparam(c) for c in ("role", "welcomed_at", "unsubscribed_at")}))
 _UPDATE_CONVERSATION = (
     update(CONVERSATIONS)
     .where(CONVERSATIONS.c.user_id == bindparam("key_user_id"),
@@ -115,44 +120,41 @@ def load(connection: Connection, user_id: str, delivery_key: str, now: datetime,
 
 def _loaded(user_id: str, user_row, conversation_row, seen: bool, now: datetime) -> Loaded:  # type: ignore[no-untyped-def]
     if user_row is None:
-        user = UserState(user_id=user_id, created_at=now, last_seen_at=now)
+        user = UserState(user_id=user_id, created_at=now)
     else:
         user = UserState(user_id=user_id, role=user_row.role, created_at=user_row.created_at,
-                         last_seen_at=now, welcomed_at=user_row.welcomed_at,
+                         welcomed_at=user_row.welcomed_at,
                          unsubscribed_at=user_row.unsubscribed_at)
     if conversation_row is None:
-        conversation, version = ConversationState(updated_at=now), None
+        conversation, version, previous = ConversationState(updated_at=now), None, None
     else:
         conversation = ConversationState(
             state=conversation_row.state, data=conversation_row.data or "{}",
             options=conversation_row.options or "[]",
             last_prompt=conversation_row.last_prompt or "",
             updated_at=conversation_row.updated_at)
-        version = conversation_row.version or 0
+        version, previous = conversation_row.version or 0, conversation_row.updated_at
     return Loaded(user=user, conversation=conversation, seen=seen, version=version,
-                  previous_seen_at=None if user_row is None else user_row.last_seen_at,
-                  new_user=user_row is None)
+                  previous_seen_at=previous,
+                  user_as_read=None if user_row is None else user.values())
 
 
-def save(connection: Connection, loaded: Loaded) -> None:
-    """Write the user and the conversation back; StaleState if either changed meanwhile.
+def save(connection: Connection, loaded: Loaded, now: datetime) -> None:
+    """Write the conversation back (and the user, if new or changed); StaleState if the
+    conversation changed or went since it was read.
 
     A new user's rows are inserted: a concurrent first message makes the insert fail with
     IntegrityError, which the pipeline treats like StaleState.
     """
     user, conversation = loaded.user, loaded.conversation
-    user_values = {"role": user.role, "last_seen_at": user.last_seen_at,
-                   "welcomed_at": user.welcomed_at, "unsubscribed_at": user.unsubscribed_at}
-    if loaded.new_user:
+    if loaded.user_as_read is None:
         connection.execute(_INSERT_USER, {"user_id": user.user_id,
-                                          "created_at": user.created_at, **user_values})
-    elif connection.execute(_UPDATE_USER, {"key_user_id": user.user_id,
-                                           **user_values}).rowcount != 1:
-        raise StaleState("user row gone")  # erased meanwhile
+                                          "created_at": user.created_at, **user.values()})
+    elif user.values() != loaded.user_as_read:
+        connection.execute(_UPDATE_USER, {"key_user_id": user.user_id, **user.values()})
     conversation_values = {"state": conversation.state, "data": conversation.data,
                            "options": conversation.options,
-                           "last_prompt": conversation.last_prompt,
-                           "updated_at": conversation.updated_at,
+                           "last_prompt": conversation.last_prompt, "updated_at": now,
                            "version": (loaded.version or 0) + 1}
     if loaded.version is None:
         connection.execute(_INSERT_CONVERSATION, {"user_id": user.user_id,

@@ -142,8 +142,13 @@ def _confident(top: Hit, runner_up: float) -> bool:
 
 
 def _dot(terms: dict[str, float], weights: dict[str, float]) -> float:
-    """Sum of boost times weight over the terms both share."""
-    return sum([terms[t] * weights[t] for t in terms.keys() & weights.keys()])
+    """Sum of boost times weight over the terms both share (a question has few terms)."""
+    total = 0.0
+    for term, boost in terms.items():
+        weight = weights.get(term)
+        if weight:
+            total += boost * weight
+    return total
 
 
 def _phrase(text: str) -> str:

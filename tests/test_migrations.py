@@ -1,0 +1,49 @@
+"""Migrations keep the data they move, both ways, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from alembic import command
+from sqlalchemy import DateTime, bindparam, column, inspect, text
+
+from db.migrate import alembic_config, upgrade
+from db.session import make_engine
+
+EARLIER, LATER = datetime(2026, 3, 1, 8, 30), datetime(2026, 5, 2, 9, 15)
+
+
+def test_0003_keeps_each_users_last_message_time(database: str) -> None:
+    engine = make_engine(database)
+    config = alembic_config(engine)
+    try:
+        command.downgrade(config, "0002")
+        with engine.begin() as connection:
+            for user, seen in (("talked", EARLIER), ("only-subscribed", LATER)):
+                connection.execute(text(
+                    "INSERT INTO users (user_id, role, created_at, last_seen_at) "
+                    "VALUES (:user, 'unknown', :created, :seen)").bindparams(
+                        bindparam("created", type_=DateTime), bindparam("seen", type_=DateTime)),
+                    {"user": user, "created": datetime(2026, 1, 1), "seen": seen})
+            connection.execute(text(
+                "INSERT INTO conversations (user_id, data, options, last_prompt, version, "
+                "updated_at) VALUES ('talked', '{}', '[]', '', 3, :seen)").bindparams(
+                    bindparam("seen", type_=DateTime)), {"seen": EARLIER})
+
+        upgrade(engine)
+        assert "last_seen_at" not in {c["name"] for c in inspect(engine).get_columns("users")}
+        with engine.connect() as connection:
+            seen = dict(connection.execute(text(
+                "SELECT user_id, updated_at FROM conversations ORDER BY user_id").columns(
+                    column("user_id"), column("updated_at", DateTime))).all())
+        assert seen == {"only-subscribed": LATER, "talked": EARLIER}
+
+        command.downgrade(config, "0002")
+        with engine.connect() as connection:
+            back = dict(connection.execute(text(
+                "SELECT user_id, last_seen_at FROM users ORDER BY user_id").columns(
+                    column("user_id"), column("last_seen_at", DateTime))).all())
+        assert back == {"only-subscribed": LATER, "talked": EARLIER}
+    finally:
+        upgrade(engine)
+        engine.dispose()
