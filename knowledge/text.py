@@ -50,6 +50,7 @@ def _load_converter() -> None:
     _converter = converter
 
 
+@lru_cache(maxsize=4096)  # the route predicates and the search normalise the same message
 def normalize(text: str) -> str:
     """Simplified, half-width, lower-case text without emoji, punctuation or extra spaces."""
     text = unicodedata.normalize("NFKC", text or "").lower().replace("\x00", " ")
