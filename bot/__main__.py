@@ -100,12 +100,16 @@ def cmd_kb(args: argparse.Namespace) -> int:
     return 0
 
 
+def gunicorn_args(bind: str, workers: int, app: str = "bot:create_app()") -> list[str]:
+    """How `serve` runs gunicorn (the benchmark runs both of its apps this way)."""
+    return ["-m", "gunicorn", "--bind", bind, "--workers", str(workers), "--threads", "8",
+            "--timeout", "30", "--access-logfile", "-", app]
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """serve: check the configuration and database, then exec gunicorn."""
     _services(with_bot=False)
-    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", args.bind,
-                               "--workers", str(args.workers), "--threads", "8",
-                               "--timeout", "30", "--access-logfile", "-", "bot:create_app()"])
+    os.execvp(sys.executable, [sys.executable, *gunicorn_args(args.bind, args.workers)])
     return 0  # pragma: no cover
 
 

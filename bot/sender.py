@@ -3,7 +3,9 @@
 Every message is a row of `outbound_messages` first (status pending), then delivered; a send
 that fails with a passing error stays pending with a back-off and the scheduler retries it.
 WeCom silently drops more than 30 messages a minute or 1,000 an hour to one member, so the
-sender paces each user below both, counting in the shared database.
+sender paces each user below both, counting in the shared database (read without the write
+lock: two processes sending to one member at the same instant may both count the same past,
+which the margin below the limits absorbs).
 
 message/send: https://developer.work.weixin.qq.com/document/path/90236
 limits: https://developer.work.weixin.qq.com/document/path/90312
@@ -14,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 import requests
 from sqlalchemy import func, select, update
@@ -23,6 +25,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from bot.masking import mask_user
 from db.models import OutboundMessage, User
+from db.session import read_session
 from db.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -107,37 +110,38 @@ class Sender:
         return sent
 
     def _deliver_one(self, message_id: int) -> int:
+        """Read, claim (one short write), call WeCom, record the result (one short write)."""
         now = self.clock()
-        with self.sessions.begin() as session:
+        with read_session(self.sessions) as session:
             row = session.get(OutboundMessage, message_id)
             if row is None or row.status != "pending":
                 return 0
-            wait = self._pace(session, row.user_id, now)
-            if wait is not None:
-                row.next_attempt_at = wait
-                return 0
-            # Read before the UPDATE: it refreshes `row.attempts` in the session.
             user_id, text, attempts = row.user_id, row.text, row.attempts + 1
-            claimed = session.execute(update(OutboundMessage)
-                                      .where(OutboundMessage.id == message_id,
-                                             OutboundMessage.status == "pending")
+            wait = self._pace(session, user_id, now)
+        still_pending = (OutboundMessage.id == message_id, OutboundMessage.status == "pending")
+        with self.sessions.begin() as session:
+            if wait is not None:
+                session.execute(update(OutboundMessage).where(*still_pending)
+                                .values(next_attempt_at=wait))
+                return 0
+            claimed = session.execute(update(OutboundMessage).where(*still_pending)
                                       .values(status="sending", next_attempt_at=now,
                                               attempts=OutboundMessage.attempts + 1))
             if claimed.rowcount != 1:  # another process took it
                 return 0
         status, errcode, errmsg, msgid = self._call(user_id, text)
+        result: dict[str, Any] = {"errcode": errcode, "errmsg": (errmsg or "")[:255] or None}
+        if status == "sent":
+            result.update(status="sent", sent_at=self.clock(), wecom_msgid=msgid)
+        elif status == "retry" and attempts < MAX_ATTEMPTS:
+            backoff = min(30 * 2 ** attempts, 3600)
+            result.update(status="pending",
+                          next_attempt_at=self.clock() + timedelta(seconds=backoff))
+        else:
+            result.update(status="failed")
         with self.sessions.begin() as session:
-            row = session.get(OutboundMessage, message_id)
-            assert row is not None
-            row.errcode, row.errmsg = errcode, (errmsg or "")[:255] or None
-            if status == "sent":
-                row.status, row.sent_at, row.wecom_msgid = "sent", self.clock(), msgid
-            elif status == "retry" and attempts < MAX_ATTEMPTS:
-                row.status = "pending"
-                backoff = min(30 * 2 ** attempts, 3600)
-                row.next_attempt_at = self.clock() + timedelta(seconds=backoff)
-            else:
-                row.status = "failed"
+            session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id)
+                            .values(**result))
         log.info("send user=%s status=%s errcode=%s attempt=%s", mask_user(user_id), status,
                  errcode, attempts)
         return int(status == "sent")

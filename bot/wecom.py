@@ -24,6 +24,7 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
 from db.models import AccessToken
+from db.session import read_session
 from db.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -33,19 +34,29 @@ TOKEN_ERRORS = (40014, 42001)  # invalid / expired access_token: refresh once an
 
 
 class DatabaseTokenStore(SessionStorage):
-    """wechatpy session storage for the access token, in the `access_tokens` table."""
+    """wechatpy session storage for the access token, in the `access_tokens` table.
+
+    Each process keeps the token it read in memory until the refresh margin, so a send does
+    not read the database for it; a token WeCom rejects is forgotten in both places.
+    """
 
     def __init__(self, sessions: sessionmaker[Session], clock: Callable = utcnow) -> None:
         self.sessions = sessions
         self.clock = clock
+        self._known: dict[str, tuple[str, datetime]] = {}
 
     def get(self, key: str, default: Any = None) -> Any:
         """The token, unless it expires within the refresh margin."""
-        with self.sessions.begin() as session:
-            row = session.get(AccessToken, key)
-            if row is None or row.expires_at - TOKEN_REFRESH_MARGIN <= self.clock():
-                return default
-            return row.token
+        known = self._known.get(key)
+        if known is None:
+            with read_session(self.sessions) as session:
+                row = session.get(AccessToken, key)
+                known = None if row is None else (row.token, row.expires_at)
+        if known is None or known[1] - TOKEN_REFRESH_MARGIN <= self.clock():
+            self._known.pop(key, None)
+            return default
+        self._known[key] = known
+        return known[0]
 
     def set(self, key: str, value: Any, ttl: int | None = None) -> None:
         """Store a freshly fetched token for `ttl` seconds."""
@@ -54,6 +65,7 @@ class DatabaseTokenStore(SessionStorage):
             self._store(key, value, expires_at)
         except IntegrityError:  # another worker stored the first token meanwhile: replace it
             self._store(key, value, expires_at)
+        self._known[key] = (value, expires_at)
 
     def _store(self, key: str, value: Any, expires_at: datetime) -> None:
         with self.sessions.begin() as session:
@@ -65,6 +77,7 @@ class DatabaseTokenStore(SessionStorage):
 
     def delete(self, key: str) -> None:
         """Forget the token (WeCom said it is no longer valid)."""
+        self._known.pop(key, None)
         with self.sessions.begin() as session:
             row = session.get(AccessToken, key)
             if row is not None:

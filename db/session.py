@@ -105,6 +105,14 @@ class WriterLock:
         self._threads.release()
 
 
+def read_session(sessions: sessionmaker[Session]) -> Session:
+    """A session for reads only: on SQLite it never takes the write lock (see
+    `read_connection`). Use it as a context manager; it never commits."""
+    session = sessions()
+    session.connection(execution_options={READ_ONLY: True})
+    return session
+
+
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
     """The session factory; callers use `with sessions.begin() as session:`."""
     return sessionmaker(engine, expire_on_commit=False)
