@@ -138,6 +138,24 @@ def test_many_sends_share_one_token_kept_in_the_database(services, simulator, se
     assert state.token_fetches - before == 1
 
 
+def test_a_token_kept_in_memory_is_still_refreshed_before_it_expires(services, simulator):
+    state, w, clock = simulator[0], services.settings.wecom, Clock(now=datetime.now(timezone.utc))
+    sender = Sender(WeComClient(w.corp_id, w.secret, w.agent_id, w.api_base, w.timeout_seconds,
+                                DatabaseTokenStore(services.sessions, clock)), services.sessions)
+    sender.send_text("lin2", "第一条")
+    fetches = state.token_fetches
+    clock.advance(minutes=100)  # still valid for 20 minutes: the token in memory is used
+    sender.send_text("lin2", "第二条")
+    assert state.token_fetches == fetches
+    clock.advance(minutes=16)  # within the refresh margin: fetched again, stored for all
+    sender.send_text("lin2", "第三条")
+    assert state.token_fetches == fetches + 1
+    assert received(simulator, "lin2") == ["第一条", "第二条", "第三条"]
+    with services.sessions.begin() as session:
+        row = session.get(AccessToken, f"{CORP_ID}:{AGENT_ID}")
+        assert row is not None and row.expires_at > clock() + timedelta(minutes=100)
+
+
 def test_a_rejected_token_is_refreshed_once_and_the_message_still_arrives(services, simulator):
     state = simulator[0]
     services.sender.send_text("lin2", "第一条")
