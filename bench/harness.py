@@ -6,6 +6,7 @@ encrypted callback.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import threading
 from pathlib import Path
@@ -39,6 +40,7 @@ def bench_settings(database_url: str, api_base: str) -> Any:
 
 def start_simulator() -> tuple[SimulatorState, str, Any]:
     """Serve the simulator on a free local port; returns (state, api_base, server)."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per simulated API call
     state = SimulatorState(CORP_ID, SECRET)
     server = make_server("127.0.0.1", 0, create_simulator_app(state), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

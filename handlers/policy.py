@@ -7,7 +7,7 @@ from bot.messages import Incoming, Reply
 from bot.router import Context
 from db.models import UnansweredQuestion
 from handlers.texts import text
-from knowledge.curation import render_answer, render_brief, render_detail
+from knowledge.curation import MAX_REPLY, render_answer, render_brief, render_detail
 
 AUDIENCES = {"jobseeker", "family", "employer", "staff"}
 DISTRICT_CONTACT = "contact-district-office"  # answered from [district] settings when set
@@ -23,8 +23,12 @@ def answer(msg: Incoming, ctx: Context) -> Reply:
         lines = "\n".join(f"{i}. {hit.entry.title}" for i, hit in enumerate(match.hits, 1))
         top = match.hits[0].entry
         brief = (top.id == DISTRICT_CONTACT and district_contact(ctx)) or render_brief(top)
-        return Reply.text(text("did_you_mean", options=lines), brief,
-                          options=tuple(f"kb:{hit.entry.id}" for hit in match.hits))
+        options = tuple(f"kb:{hit.entry.id}" for hit in match.hits)
+        together = f"{text('did_you_mean', options=lines, where='下面')}\n\n{brief}"
+        if len(together) <= MAX_REPLY:  # one message: one notification, read in one go
+            return Reply.text(together, options=options)
+        return Reply.text(text("did_you_mean", options=lines, where="下一条"), brief,
+                          options=options)
     return no_answer(msg, ctx)
 
 

@@ -57,6 +57,13 @@ def test_a_close_call_offers_numbered_choices_and_a_number_picks_one(chat):
         assert CITATION in reply
 
 
+def test_a_close_call_and_its_first_answer_come_as_one_message_when_they_fit(chat):
+    replies = chat.send("fam07", "网上能找残疾人的工作吗")
+    assert len(replies) == 1 and len(replies[0]) <= 500
+    assert "您是想问" in replies[0] and "下面先给您第1条的答案" in replies[0]
+    assert "1. " in replies[0] and "2. " in replies[0] and CITATION in replies[0]
+
+
 def test_employers_get_the_quota_and_never_a_fixed_declaration_date(chat):
     [ratio] = chat.send("hr01", "天津公司要按多少比例招残疾人")
     [when] = chat.send("hr02", "今年残保金什么时候申报")
