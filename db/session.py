@@ -62,14 +62,22 @@ def _sqlite_begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def read_options(engine: Engine) -> dict[str, object]:
+    """Execution options of a read-only connection: autocommit, so each statement is its own
+    snapshot and no BEGIN or ROLLBACK travels to the server. On SQLite the connections are
+    already in autocommit (BEGIN is ours to emit) and the flag keeps the write lock away."""
+    if engine.dialect.name == "sqlite":
+        return {READ_ONLY: True}
+    return {READ_ONLY: True, "isolation_level": "AUTOCOMMIT"}
+
+
 def read_connection(engine: Engine) -> Connection:
     """A connection for reads that neither wait for nor block writers.
 
-    Use it as a context manager and only for reads: on SQLite it never takes the write lock,
-    and each statement is its own snapshot (autocommit), so read what belongs together in one
-    statement.
+    Use it as a context manager and only for reads: each statement is its own snapshot, so
+    read what belongs together in one statement.
     """
-    return engine.connect().execution_options(**{READ_ONLY: True})
+    return engine.connect().execution_options(**read_options(engine))
 
 
 class WriterLock:
@@ -109,7 +117,7 @@ def read_session(sessions: sessionmaker[Session]) -> Session:
     """A session for reads only: on SQLite it never takes the write lock (see
     `read_connection`). Use it as a context manager; it never commits."""
     session = sessions()
-    session.connection(execution_options={READ_ONLY: True})
+    session.connection(execution_options=read_options(session.get_bind()))
     return session
 
 
