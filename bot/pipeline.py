@@ -114,7 +114,7 @@ class Pipeline:
     def process(self, incoming: Incoming, slot: PassiveSlot | None = None) -> None:
         """Record, route and answer one message (also called directly by tests and tools)."""
         started = time.perf_counter()
-        passive_text, pending, handler = None, [], "error"
+        passive_text, pending, handler, recorded = None, [], "error", False
         try:
             locked = False  # first optimistically; after a conflict, holding the lock
             for attempt in range(RACE_RETRIES):
@@ -129,12 +129,14 @@ class Pipeline:
                     log.info("running again with the lock user=%s attempt=%d",
                              mask_user(incoming.user_id), attempt + 1)
                     locked = True
-        except Exception:
+            recorded = True
+        except Exception:  # the database failed: nothing was recorded, so say so at least
             log.exception("pipeline failed user=%s type=%s", mask_user(incoming.user_id),
                           incoming.label)
-        finally:
-            if slot is not None and not slot.give(passive_text) and passive_text:
-                pending = [*self._unpassive(incoming), *pending]
+            passive_text, pending = text("unrecorded"), []
+        given = slot is not None and slot.give(passive_text)
+        if recorded and passive_text and not given:
+            pending = [*self._unpassive(incoming), *pending]
         if pending:
             try:
                 self.services.sender.deliver(pending)

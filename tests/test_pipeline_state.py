@@ -122,3 +122,21 @@ def test_staff_see_the_message_that_asked_for_them(chat: Any) -> None:
     assert "13812345678" not in handoff.recent  # scrubbed, as in the inbound record
     staff = "\n".join(chat.api_messages("staff01"))
     assert "人工" in staff and f"编号：{handoff.id}" in staff
+
+
+def test_when_the_database_fails_the_person_is_told_the_message_was_not_kept(chat, services,
+                                                                            monkeypatch):
+    from db.session import make_engine, make_sessions
+
+    unreachable = make_engine("postgresql+psycopg://postgres@127.0.0.1:1/nothing")
+    monkeypatch.setattr(services, "engine", unreachable)
+    monkeypatch.setattr(services, "sessions", make_sessions(unreachable))
+    try:
+        replies = chat.send("db-down", "残疾人就业服务有哪些")
+    finally:
+        unreachable.dispose()
+    assert len(replies) == 1 and "没能记下来" in replies[0] and "再发一次" in replies[0]
+    assert_reply_rules(replies)
+    monkeypatch.undo()
+    assert handled(chat, "db-down") == []  # nothing was recorded, and nothing claims it was
+    assert "没能记下来" not in say(chat, "db-down", "残疾人就业服务有哪些")  # back to normal
