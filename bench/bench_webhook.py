@@ -136,7 +136,7 @@ encoding_aes_key = "{AES_KEY}"\napi_base = "{api_base}"\n
               f"rounds of {PER_ROUND}; {min(rates[name]):.0f}-{max(rates[name]):.0f}) "
               f"p50_ms={p(latencies[name], 50):.1f} p99_ms={p(latencies[name], 99):.1f} "
               f"empty_or_failed={loads[name].failed}")
-    ratios = [bot / bare for bot, bare in zip(rates["bot"], rates["bare"])]
+    ratios = [bot / bare for bot, bare in zip(rates["bot"], rates["bare"], strict=True)]
     print(f"webhook bot/bare throughput={statistics.median(ratios):.2f} "
           f"(rounds {min(ratios):.2f}-{max(ratios):.2f}; target >= 0.60) "
           f"p99 ratio={p(latencies['bot'], 99) / p(latencies['bare'], 99):.2f} (target < 3)")
