@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import threading
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -35,8 +36,8 @@ def make_engine(url: str) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             writers = WriterLock(Path(parsed.database).with_suffix(".lock"))
             event.listen(engine, "begin", writers.acquire)
-            event.listen(engine, "commit", writers.release)
-            event.listen(engine, "rollback", writers.release)
+            writers.release_after(engine.dialect)
+            event.listen(engine, "rollback", writers.release_if_invalidated)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     return create_engine(url, hide_parameters=True, pool_pre_ping=True, pool_size=10,
@@ -92,7 +93,8 @@ class WriterLock:
         self.path = path
         self._threads = threading.Lock()
         self._file = None
-        self._owner: Connection | None = None
+        self._owner: Any = None  # the DBAPI connection whose transaction holds the lock
+        self._owner_connection: Connection | None = None  # and its SQLAlchemy connection
 
     def acquire(self, connection: Connection) -> None:
         """Before BEGIN: wait for the other threads, then for the other processes."""
@@ -102,15 +104,42 @@ class WriterLock:
         if self._file is None:
             self._file = open(self.path, "a+b")  # noqa: SIM115 (held for the process's life)
         fcntl.flock(self._file, fcntl.LOCK_EX)
-        self._owner = connection
+        self._owner, self._owner_connection = _raw(connection.connection), connection
 
-    def release(self, connection: Connection) -> None:
-        """After COMMIT or ROLLBACK of the transaction that holds the lock."""
-        if self._owner is not connection:
+    def release_after(self, dialect: Any) -> None:
+        """Release once the COMMIT or ROLLBACK has finished.
+
+        SQLAlchemy's `commit` and `rollback` events come before the statement, while SQLite
+        still holds its lock: a writer let in then would meet SQLITE_BUSY and sleep in
+        SQLite's busy handler. So the dialect's own commit and rollback release the lock.
+        """
+        for name in ("do_commit", "do_rollback"):
+            finish = getattr(dialect, name)
+
+            def finished(dbapi_connection: Any, _finish: Any = finish) -> None:
+                try:
+                    _finish(dbapi_connection)
+                finally:
+                    self._release(_raw(dbapi_connection))
+
+            setattr(dialect, name, finished)
+
+    def release_if_invalidated(self, connection: Connection) -> None:
+        """A connection SQLAlchemy gave up on is closed without a ROLLBACK: release here."""
+        if connection.invalidated and connection is self._owner_connection:
+            self._release(self._owner)
+
+    def _release(self, dbapi_connection: Any) -> None:
+        if self._owner is None or self._owner is not dbapi_connection:
             return
-        self._owner = None
+        self._owner, self._owner_connection = None, None
         fcntl.flock(self._file, fcntl.LOCK_UN)
         self._threads.release()
+
+
+def _raw(connection: Any) -> Any:
+    """The sqlite3 connection behind a pool's proxy (or the connection itself)."""
+    return getattr(connection, "dbapi_connection", connection)
 
 
 def read_session(sessions: sessionmaker[Session]) -> Session:

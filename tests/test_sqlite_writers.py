@@ -1,0 +1,78 @@
+"""SQLite's single writer: writers queue on the OS lock and never meet "database is locked".
+
+Two engines on one file stand for two gunicorn workers (each opens the lock file itself, so
+their locks exclude each other as two processes' would). SQLite's busy timeout is set to 0
+here: a writer let in before the previous COMMIT had finished would fail at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from sqlalchemy import Engine, event, text
+
+from db.session import make_engine, read_connection
+
+
+def engine_without_busy_wait(path: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def no_busy_wait(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.execute("PRAGMA busy_timeout=0")
+
+    return engine
+
+
+def test_writers_of_two_workers_take_turns_without_busy_errors(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    workers = [engine_without_busy_wait(path) for _ in range(2)]
+    with workers[0].begin() as connection:
+        connection.execute(text("CREATE TABLE counts (n INTEGER)"))
+    errors: list[Exception] = []
+
+    def write(engine: Engine) -> None:
+        try:
+            for n in range(60):
+                with engine.begin() as connection:
+                    connection.execute(text("INSERT INTO counts VALUES (:n)"), {"n": n})
+                with read_connection(engine) as connection:  # reads never take the lock
+                    connection.execute(text("SELECT count(*) FROM counts")).scalar()
+        except Exception as exc:  # noqa: BLE001 (collected and asserted below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(engine,))
+               for engine in workers for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    with read_connection(workers[1]) as connection:
+        assert connection.execute(text("SELECT count(*) FROM counts")).scalar() == 8 * 60
+    for engine in workers:
+        engine.dispose()
+
+
+def test_a_connection_given_up_mid_transaction_does_not_keep_the_lock(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (n INTEGER)"))
+    broken = engine.connect()
+    broken.begin()
+    broken.execute(text("INSERT INTO t VALUES (1)"))
+    broken.invalidate()  # as SQLAlchemy does after a disconnect-type error
+    broken.close()
+    done = threading.Event()
+
+    def write() -> None:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO t VALUES (2)"))
+        done.set()
+
+    threading.Thread(target=write, daemon=True).start()
+    assert done.wait(10), "the next writer is still waiting for the lock"
+    with read_connection(engine) as connection:
+        assert connection.execute(text("SELECT n FROM t")).scalars().all() == [2]
+    engine.dispose()
