@@ -8,6 +8,9 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Iterable, Iterator, Sequence
 
+from sqlalchemy import select
+
+from db.models import InboundMessage, OutboundMessage
 from handlers.validators import id_check_char
 
 MAX_CHARS = 500
@@ -154,6 +157,24 @@ def restore(chat: Any, user: str, saved: dict[str, Any], **changes: Any) -> None
             setattr(conversation, key, values[key])
         conversation.updated_at = chat.services.clock()
         session.get(User, user).role = values["role"]
+
+
+def outbox(services: Any, user: str) -> list[tuple[str, str]]:
+    """(status, text) of every message recorded for `user`, in order."""
+    with services.sessions.begin() as session:
+        rows = session.execute(select(OutboundMessage.status, OutboundMessage.text)
+                               .where(OutboundMessage.user_id == user)
+                               .order_by(OutboundMessage.id)).all()
+    return [tuple(r) for r in rows]
+
+
+def handlers_of(services: Any, user: str) -> list[tuple[str, str]]:
+    """(kind, handler) of the user's inbound rows, in order."""
+    with services.sessions.begin() as session:
+        rows = session.execute(select(InboundMessage.kind, InboundMessage.handler)
+                               .where(InboundMessage.user_id == user)
+                               .order_by(InboundMessage.id)).all()
+    return [tuple(r) for r in rows]
 
 
 def rows(chat: Any, model: Any, **where: Any) -> list[Any]:

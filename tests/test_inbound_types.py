@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from db.models import Handoff, InboundMessage, OutboundMessage
+from db.models import Handoff
 from handlers.texts import text
+from tests.dialog import handlers_of, outbox
 
 MEDIA = {
     "image": {"PicUrl": "http://example.invalid/p.jpg", "MediaId": "media-image-1"},
@@ -33,24 +34,6 @@ def event(chat: Any, user: str, name: str, key: str = "", *, at: int,
     query, body = chat.peer.event(user, name, key, task_id=task_id, create_time=at)
     response = chat.post(query, body)
     return response.status_code, response.get_data(), chat.replies(user, response)
-
-
-def handlers_of(services: Any, user: str) -> list[tuple[str, str]]:
-    """(kind, handler) of the user's inbound rows, in order."""
-    with services.sessions.begin() as session:
-        rows = session.execute(select(InboundMessage.kind, InboundMessage.handler)
-                               .where(InboundMessage.user_id == user)
-                               .order_by(InboundMessage.id)).all()
-    return [tuple(r) for r in rows]
-
-
-def outbox(services: Any, user: str) -> list[tuple[str, str]]:
-    """(status, text) of every message to `user`, in order."""
-    with services.sessions.begin() as session:
-        rows = session.execute(select(OutboundMessage.status, OutboundMessage.text)
-                               .where(OutboundMessage.user_id == user)
-                               .order_by(OutboundMessage.id)).all()
-    return [tuple(r) for r in rows]
 
 
 @pytest.mark.parametrize("msg_type", sorted(MEDIA))

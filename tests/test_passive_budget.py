@@ -7,12 +7,11 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from bot.messages import Incoming, Reply
 from bot.router import Context, Route
-from db.models import OutboundMessage
 from handlers import build_router
+from tests.dialog import outbox
 
 SLOW_ANSWER = "这是一个需要多想一会儿的回答。"
 
@@ -45,15 +44,6 @@ def budget(services: Any, monkeypatch: pytest.MonkeyPatch, seconds: float) -> No
     settings = services.settings
     bot = replace(settings.bot, passive_reply_seconds=seconds)
     monkeypatch.setattr(services, "settings", replace(settings, bot=bot))
-
-
-def outbox(services: Any, user: str) -> list[tuple[str, str]]:
-    """(status, text) of what was recorded for `user`, in order."""
-    with services.sessions.begin() as session:
-        rows = session.execute(select(OutboundMessage.status, OutboundMessage.text)
-                               .where(OutboundMessage.user_id == user)
-                               .order_by(OutboundMessage.id)).all()
-    return [tuple(r) for r in rows]
 
 
 def test_a_slow_reply_goes_through_message_send_once(chat, slow_bot, simulator, monkeypatch):

@@ -19,7 +19,8 @@ from bot.router import Context, Route
 from db.models import Conversation, Handoff, InboundMessage, OutboundMessage
 from handlers import build_router
 from handlers.common import notify_staff
-from tests.dialog import REGISTRATION_WALK, assert_reply_rules, rows, say, state_of, walk
+from tests.dialog import (REGISTRATION_WALK, assert_reply_rules, handlers_of, rows, say,
+                          state_of, walk)
 
 
 def post_now(chat: Any, user: str, line: str) -> str:
@@ -33,10 +34,7 @@ def post_now(chat: Any, user: str, line: str) -> str:
 
 def handled(chat: Any, user: str) -> list[str]:
     """The handler recorded for each of the user's inbound messages, in order."""
-    with chat.services.sessions.begin() as session:
-        return list(session.scalars(select(InboundMessage.handler)
-                                    .where(InboundMessage.user_id == user)
-                                    .order_by(InboundMessage.id)))
+    return [handler for _, handler in handlers_of(chat.services, user)]
 
 
 def test_a_message_whose_state_changed_meanwhile_runs_again_on_the_new_state(chat: Any,
