@@ -196,17 +196,14 @@ class Pipeline:
 
     def _inbound(self, incoming: Incoming, reply: Reply, now: datetime) -> dict[str, Any]:
         """The inbound row's values: scrubbed text; nothing of a person who just erased."""
-        erased = reply.meta.get("erased")
-        if erased:
-            return {"delivery_key": state.erased_delivery_key(
-                        incoming.delivery_key, self.services.cipher.keyed_hash),
-                    "user_id": erased, "kind": incoming.label[:40], "text": None,
-                    "handler": reply.handler, "received_at": now}
-        text_kept = ("（个人信息，不保存原文）" if reply.meta.get("personal")  # a form's answer
-                     else scrub(incoming.text)[:2000] or None)
-        return {"delivery_key": incoming.delivery_key, "user_id": incoming.user_id,
-                "kind": incoming.label[:40], "text": text_kept, "handler": reply.handler,
-                "received_at": now}
+        key, user_id, kept = incoming.delivery_key, incoming.user_id, scrub(incoming.text)
+        if reply.meta.get("erased"):
+            key = state.erased_delivery_key(key, self.services.cipher.keyed_hash)
+            user_id, kept = reply.meta["erased"], ""
+        elif reply.meta.get("personal"):  # the answer to a form's personal-data step
+            kept = "（个人信息，不保存原文）"
+        return {"delivery_key": key, "user_id": user_id, "kind": incoming.label[:40],
+                "text": kept[:2000] or None, "handler": reply.handler, "received_at": now}
 
     def _unpassive(self, incoming: Incoming) -> list[int]:
         """The response left without the reply: move its passive row to the outbox."""
