@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (DateField, PasswordField, SelectField, StringField, SubmitField,
                      TextAreaField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from db.handoffs import MAX_REPLY, OUTCOMES
@@ -12,6 +13,11 @@ from db.registrations import STATUSES
 from db.staff_users import MIN_PASSWORD, ROLE_NAMES
 
 REQUIRED = "请填写这一项。"
+
+
+def choices(pairs: object) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[attr-defined]
 
 
 class LoginForm(FlaskForm):
@@ -24,7 +30,7 @@ class LoginForm(FlaskForm):
 
 class UserForm(FlaskForm):
     username = StringField("用户名", validators=[DataRequired(REQUIRED), Length(max=64)])
-    role = SelectField("角色", choices=list(ROLE_NAMES.items()))
+    role = SelectField("角色", choices=choices(ROLE_NAMES.items()))
     password = PasswordField(f"初始密码（至少 {MIN_PASSWORD} 个字符）",
                              validators=[DataRequired(REQUIRED)],
                              render_kw={"autocomplete": "new-password"})
@@ -45,12 +51,12 @@ class ReplyForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
-    outcome = SelectField("处理结果", choices=[(o, o) for o in OUTCOMES])
+    outcome = SelectField("处理结果", choices=choices((o, o) for o in OUTCOMES))
     submit = SubmitField("关闭此转人工")
 
 
 class StatusForm(FlaskForm):
-    status = SelectField("新状态", choices=[(s, s) for s in STATUSES])
+    status = SelectField("新状态", choices=choices((s, s) for s in STATUSES))
     on = DateField("生效日期", validators=[DataRequired("请填写日期（年-月-日）。")])
     note = TextAreaField("备注", validators=[Optional(), Length(max=1000)])
     submit = SubmitField("保存状态")
@@ -85,9 +91,9 @@ class EntryForm(FlaskForm):
     entry_id = StringField("编号（小写英文、数字、连字符，如 grad-support）",
                            validators=[DataRequired(REQUIRED), Length(max=63)])
     title = StringField("标题", validators=[DataRequired(REQUIRED), Length(max=100)])
-    audience = SelectField("面向谁", choices=[("jobseeker,family", "求职者和家属"),
-                                               ("employer", "用人单位"),
-                                               ("jobseeker,family,employer", "所有人")])
+    audience = SelectField("面向谁", choices=choices((("jobseeker,family", "求职者和家属"),
+                                                       ("employer", "用人单位"),
+                                                       ("jobseeker,family,employer", "所有人"))))
     questions = TextAreaField("问法（每行一个，至少 5 个不同的问法）",
                               validators=[DataRequired(REQUIRED)])
     answer = TextAreaField("回答（只写政策文件里有的内容）",

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select, update
 
 from bot.admin import actor, services
-from bot.admin.forms import EntryForm, VariantForm
+from bot.admin.forms import EntryForm, VariantForm, choices
 from db.knowledge import record_change
 from db.models import UnansweredQuestion
 from knowledge.editing import add_variant, draft_entry, group_questions
@@ -32,13 +32,13 @@ def index() -> str:
                           .where(UnansweredQuestion.status == "open")
                           .order_by(UnansweredQuestion.id.desc()).limit(LIMIT)).all()
     groups = group_questions(rows, kb.analyzer)
-    choices = sorted(((e.id, e.title) for e in kb.entries), key=lambda c: c[1])
+    options = choices(sorted(((e.id, e.title) for e in kb.entries), key=lambda c: c[1]))
     forms = []
     for group in groups[:50]:
         hits = kb.search(group.question, limit=1)
         form = VariantForm(formdata=None, question=group.question,
                            entry=hits[0].entry.id if hits else "")
-        form.entry.choices = choices
+        form.entry.choices = options
         forms.append((group, form, ",".join(map(str, group.ids))))
     return render_template("admin/knowledge.html", forms=forms, total=len(rows))
 
@@ -59,7 +59,7 @@ def variant() -> object:
     """Add the question to an entry's variants, if the entry still passes every check."""
     bot = services()
     form = VariantForm()
-    form.entry.choices = [(e.id, e.title) for e in bot.kb.entries]
+    form.entry.choices = choices((e.id, e.title) for e in bot.kb.entries)
     if not form.validate_on_submit():
         flash("没有加入：请填写问法并选择一条知识。")
         return redirect(url_for("admin_knowledge.index"))
