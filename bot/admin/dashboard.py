@@ -64,7 +64,7 @@ def employment_card(db: Session, bot: Any) -> Card:
     """Newly employed so far against the plan's target."""
     done = sum(employed_by_year(db).values())
     return Card("新增残疾人就业", f"{done} / {EMPLOYMENT_TARGET} 人",
-                (f"完成 {done * 100 // EMPLOYMENT_TARGET}%",))
+                (f"完成 {done * 100 / EMPLOYMENT_TARGET:.1f}%",))
 
 
 CARDS: list[Callable[[Session, Any], Card]] = [handoffs_card, registrations_card, employment_card,

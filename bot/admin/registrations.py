@@ -94,7 +94,7 @@ def change_status(registration_id: int) -> object:
     bot = services()
     if not form.validate_on_submit():
         flash("没有保存：" + _errors(form))
-        return _back(registration_id, "#status")
+        return _back(registration_id, "#status-section")
     try:
         with bot.sessions.begin() as db:
             change = regs.change_status(db, registration_id, form.status.data, on=form.on.data,
@@ -104,7 +104,7 @@ def change_status(registration_id: int) -> object:
         flash(f"状态已改为“{form.status.data}”（{form.on.data:%Y-%m-%d}）。")
     except regs.RegistrationError as exc:
         flash(f"没有保存：{exc}")
-    return _back(registration_id, "#status")
+    return _back(registration_id, "#status-section")
 
 
 @blueprint.post("/<int:registration_id>/plan")
@@ -120,7 +120,7 @@ def save_plan(registration_id: int) -> object:
         flash("一人一策计划已保存。")
     else:
         flash("没有保存：" + _errors(form))
-    return _back(registration_id, "#plan")
+    return _back(registration_id, "#plan-section")
 
 
 @blueprint.post("/<int:registration_id>/plan/steps")
@@ -130,16 +130,16 @@ def add_step(registration_id: int) -> object:
     bot = services()
     if not form.validate_on_submit():
         flash("没有添加：" + _errors(form))
-        return _back(registration_id, "#plan")
+        return _back(registration_id, "#plan-section")
     with bot.sessions.begin() as db:
         plan = regs.plan_of(db, registration_id)
         if plan is None:
             flash("请先保存计划的就业目标和总负责人。")
-            return _back(registration_id, "#plan")
+            return _back(registration_id, "#plan-section")
         regs.add_step(db, plan, due_on=form.due_on.data, action=form.action.data,
                       responsible=form.responsible.data)
     flash("步骤已添加。")
-    return _back(registration_id, "#plan")
+    return _back(registration_id, "#plan-section")
 
 
 @blueprint.post("/<int:registration_id>/plan/steps/<int:step_id>/done")
@@ -150,4 +150,4 @@ def step_done(registration_id: int, step_id: int) -> object:
         with bot.sessions.begin() as db:
             regs.mark_step_done(db, step_id, bot.clock().date())
         flash("步骤已标记为完成。")
-    return _back(registration_id, "#plan")
+    return _back(registration_id, "#plan-section")

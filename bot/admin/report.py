@@ -36,8 +36,8 @@ def figures(db: Any, year: int) -> list[tuple[str, str]]:
     unanswered = db.scalar(select(func.count()).select_from(UnansweredQuestion)
                            .where(_in_year(UnansweredQuestion.asked_at, year)))
     rows = [("本年度新增残疾人就业（人）", str(by_year.get(year, 0))),
-            (f"累计新增残疾人就业 / 目标（人）", f"{total} / {EMPLOYMENT_TARGET}"),
-            ("完成目标比例", f"{total * 100 // EMPLOYMENT_TARGET}%"),
+            ("累计新增残疾人就业 / 目标（人）", f"{total} / {EMPLOYMENT_TARGET}"),
+            ("完成目标比例", f"{total * 100 / EMPLOYMENT_TARGET:.1f}%"),
             ("本年度就业需求登记（人）", str(registered_in(db, year))),
             ("本年度转人工（次）", str(handoffs)),
             ("其中已回复（次）", str(answered)),
