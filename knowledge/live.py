@@ -33,14 +33,14 @@ class LiveKnowledge:
         except Exception:  # not migrated or not reachable yet: learnt at the first check
             pass
         self._checked = float("-inf")
-        self._interval = interval
+        self.interval = interval
         self._lock = threading.Lock()
 
     @property
     def current(self) -> KnowledgeBase:
         """The knowledge base, reloaded first if another worker changed it."""
         now = time.monotonic()
-        if now - self._checked >= self._interval:
+        if now - self._checked >= self.interval:
             self._checked = now
             try:
                 version = self._version_of()
