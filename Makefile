@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 QA ?= ../shared/eval/qa_dev.yaml
 
-.PHONY: run test bench eval install check-pg clean
+.PHONY: run test bench eval install check-pg clean browser
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
@@ -22,7 +22,11 @@ run: $(STAMP) config.toml
 	$(BIN)/python -m bot kb check
 	$(BIN)/python -m bot demo
 
-test: $(STAMP)
+# The console's browser tests drive Debian's chromium (Playwright cannot download its own here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null 2>&1)) || { echo "make test: the console's browser tests need Debian's chromium: run 'apt-get update && apt-get install -y chromium fonts-noto-cjk' as root, then make test again"; exit 1; }
+
+test: $(STAMP) browser
 	$(BIN)/python -m bot kb check
 	$(BIN)/python -m pytest
 

@@ -1,5 +1,5 @@
 """`python -m bot COMMAND`: serve, demo, chat, scheduler, db upgrade, kb check/ask, handoffs,
-registrations export."""
+unanswered, registrations export, admin (console accounts)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import ConfigError, load_settings
+from db.handoffs import OUTCOMES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +35,18 @@ def main(argv: list[str] | None = None) -> int:
     kb.add_argument("action", choices=["check", "ask"])
     kb.add_argument("question", nargs="?", default="")
     handoffs = sub.add_parser("handoffs", help="staff: handoffs to people")
-    handoffs.add_argument("action", choices=["list"])
+    handoffs.add_argument("action", choices=["list", "reply", "close"],
+                          help="list the open ones; reply ID \"text\"; close ID --outcome X")
+    handoffs.add_argument("id", nargs="?", type=int, help="the handoff's number (编号)")
+    handoffs.add_argument("text", nargs="?", default="", help="reply: the text to send")
+    handoffs.add_argument("--outcome", default="", help="close: " + "、".join(OUTCOMES))
+    unanswered = sub.add_parser("unanswered", help="staff: questions the bot could not answer")
+    unanswered.add_argument("action", choices=["list"])
+    admin = sub.add_parser("admin", help="staff console accounts")
+    admin.add_argument("action", choices=["create-user", "reset-password"])
+    admin.add_argument("name", help="the account's user name")
+    admin.add_argument("--role", choices=["staff", "admin"], default="staff",
+                       help="create-user: staff, or admin (also manages accounts)")
     registrations = sub.add_parser("registrations", help="staff: job-demand registrations")
     registrations.add_argument("action", choices=["export"])
     registrations.add_argument("--out", required=True, help="the CSV file to write")
@@ -107,8 +119,12 @@ def gunicorn_args(bind: str, workers: int, app: str = "bot:create_app()") -> lis
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """serve: check the configuration and database, then exec gunicorn."""
-    _services(with_bot=False)
+    """serve: check the configuration, the database and the console admin, then exec gunicorn."""
+    from bot.console_cli import require_admin
+
+    services = _services(with_bot=False)
+    if not services.settings.bot.demo:
+        require_admin(services)
     os.execvp(sys.executable, [sys.executable, *gunicorn_args(args.bind, args.workers)])
     return 0  # pragma: no cover
 
@@ -117,8 +133,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """demo: migrate, start the scheduler beside the web app, serve the demo page."""
     if not load_settings().bot.demo:
         raise ConfigError("[bot] demo: is false; `python -m bot demo` needs demo mode")
+    from bot.console_cli import DEMO_ADMIN, demo_admin
+
     cmd_db(args)
-    _services(with_bot=False)
+    password = demo_admin(_services(with_bot=False))
+    print(f"staff console: http://127.0.0.1:{args.port}/admin/  user {DEMO_ADMIN}  "
+          f"password {password}", flush=True)
     scheduler = subprocess.Popen([sys.executable, "-m", "bot", "scheduler"])
     print(f"demo chat page: http://127.0.0.1:{args.port}/demo/", flush=True)
     try:
@@ -173,10 +193,43 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_handoffs(args: argparse.Namespace) -> int:
-    """handoffs list: open handoffs, urgent first."""
+    """handoffs list | reply ID "text" | close ID --outcome X."""
+    from bot.console_cli import HandoffError, handoff_command
     from bot.staff import list_handoffs
 
-    print(list_handoffs(_services(with_bot=False)))
+    if args.action == "list":
+        print(list_handoffs(_services(with_bot=False)))
+        return 0
+    if args.id is None or (args.action == "reply" and not args.text.strip()):
+        print(f'usage: python -m bot handoffs {args.action} ID '
+              + ('"text"' if args.action == "reply" else "--outcome X"), file=sys.stderr)
+        return 2
+    try:
+        print(handoff_command(_services(with_bot=False), args.action, args.id, args.text,
+                              args.outcome))
+    except HandoffError as exc:
+        print(f"handoffs {args.action}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_unanswered(args: argparse.Namespace) -> int:
+    """unanswered list: the questions the bot could not answer, grouped and counted."""
+    from bot.console_cli import unanswered_list
+
+    print(unanswered_list(_services(with_bot=False)))
+    return 0
+
+
+def cmd_admin(args: argparse.Namespace) -> int:
+    """admin create-user NAME --role staff|admin | admin reset-password NAME."""
+    from bot.console_cli import AccountError, admin_command
+
+    try:
+        print(admin_command(_services(with_bot=False), args.action, args.name, args.role))
+    except AccountError as exc:
+        print(f"admin {args.action}: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -207,7 +260,8 @@ def cmd_menu(args: argparse.Namespace) -> int:
 
 COMMANDS = {"db": cmd_db, "kb": cmd_kb, "serve": cmd_serve, "demo": cmd_demo, "chat": cmd_chat,
             "scheduler": cmd_scheduler, "handoffs": cmd_handoffs, "menu": cmd_menu,
-            "registrations": cmd_registrations}
+            "registrations": cmd_registrations, "unanswered": cmd_unanswered,
+            "admin": cmd_admin}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -31,6 +31,8 @@ def create_app(config: Settings | Mapping[str, Any] | str | Path | None = None,
     from bot import webhook
     app.register_blueprint(webhook.blueprint)
     app.add_url_rule("/healthz", "healthz", healthz)
+    from bot.admin import init_console
+    init_console(app)
     if settings.bot.demo:
         from bot import demo
         from bot.simulator import SimulatorState, simulator_blueprint

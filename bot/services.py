@@ -50,10 +50,14 @@ def build_services(settings: Settings, *, with_bot: bool = True, kb: Any = None)
                         crypto=WeChatCrypto(w.token, w.encoding_aes_key, w.corp_id),
                         client=client, sender=Sender(client, sessions), cipher=cipher)
     if with_bot:
-        from handlers import build_router
-        from knowledge.base import KnowledgeBase
+        from pathlib import Path
 
-        services.kb = kb or KnowledgeBase.load()
+        from db.knowledge import knowledge_version
+        from handlers import build_router
+        from knowledge.live import LiveKnowledge
+
+        folder = Path(settings.console.knowledge_dir) if settings.console.knowledge_dir else None
+        services.kb = LiveKnowledge(kb, lambda: knowledge_version(engine), folder=folder)
         services.router = build_router()
         services.pipeline = Pipeline(services)
     return services

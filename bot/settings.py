@@ -86,6 +86,12 @@ class LevySection:
 
 
 @dataclass(frozen=True)
+class ConsoleSection:
+    idle_minutes: int = 30
+    knowledge_dir: str = ""  # "" = the bundled knowledge/entries
+
+
+@dataclass(frozen=True)
 class Settings:
     bot: BotSection = field(default_factory=BotSection)
     wecom: WecomSection = field(default_factory=WecomSection)
@@ -95,6 +101,7 @@ class Settings:
     retention: RetentionSection = field(default_factory=RetentionSection)
     conversation: ConversationSection = field(default_factory=ConversationSection)
     levy: LevySection = field(default_factory=LevySection)
+    console: ConsoleSection = field(default_factory=ConsoleSection)
 
 
 def load_settings(path: str | Path | None = None,
@@ -204,6 +211,8 @@ def _validate(s: Settings) -> None:
     if len(key) != 32:
         raise ConfigError("[security] data_key: must be 32 bytes in base64 "
                           "(BOT_SECURITY_DATA_KEY)")
+    if s.console.idle_minutes <= 0:
+        raise ConfigError("[console] idle_minutes: must be positive (BOT_CONSOLE_IDLE_MINUTES)")
     if not 0 < s.bot.passive_reply_seconds < 5:
         raise ConfigError("[bot] passive_reply_seconds: must be between 0 and 5")
     if not s.bot.demo:

@@ -43,13 +43,18 @@ def export_registrations(services: Any, out: Path) -> int:
             writer = csv.writer(file)
             writer.writerow(EXPORT_COLUMNS)
             for row in rows:
-                values = {column: getattr(row, column) for column in EXPORT_COLUMNS}
-                values["certificate_checked"] = "是" if row.certificate_checked else "否（待核对）"
-                values["created_at"] = f"{row.created_at.astimezone(zone):%Y-%m-%d %H:%M:%S}"
-                writer.writerow([_cell(values[column]) for column in EXPORT_COLUMNS])
+                writer.writerow([_cell(value) for value in export_values(row, zone)])
         session.add(AuditLog(action="export", subject_hash=services.cipher.keyed_hash(str(out)),
                              detail=str(len(rows)), at=services.clock()))
     return len(rows)
+
+
+def export_values(row: Registration, zone: ZoneInfo) -> list[Any]:
+    """One registration's values in EXPORT_COLUMNS order, as staff read them."""
+    values = {column: getattr(row, column) for column in EXPORT_COLUMNS}
+    values["certificate_checked"] = "是" if row.certificate_checked else "否（待核对）"
+    values["created_at"] = f"{row.created_at.astimezone(zone):%Y-%m-%d %H:%M:%S}"
+    return [values[column] for column in EXPORT_COLUMNS]
 
 
 def _cell(value: Any) -> str:

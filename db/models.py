@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from db.crypto import Encrypted
@@ -111,6 +111,10 @@ class Handoff(Base):
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     created_at: Mapped[utc] = mapped_column(default=utcnow, index=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_by: Mapped[str | None] = mapped_column(String(64))  # staff username or CLI
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str | None] = mapped_column(String(32))  # db.handoffs.OUTCOMES
 
 
 class Registration(Base):
@@ -139,6 +143,9 @@ class Registration(Base):
     consent_id: Mapped[int | None] = mapped_column(ForeignKey("consents.id", ondelete="SET NULL"))
     created_at: Mapped[utc] = mapped_column(default=utcnow)
     updated_at: Mapped[utc] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="待联系", server_default="待联系",
+                                        index=True)  # db.registrations.STATUSES
+    status_on: Mapped[date | None] = mapped_column(Date)  # the day the status took effect
 
 
 class Consent(Base):
@@ -161,4 +168,79 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(32))
     subject_hash: Mapped[str] = mapped_column(String(64))  # keyed hash of the user id
     detail: Mapped[str] = mapped_column(String(255), default="")
+    at: Mapped[utc] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64), default="", server_default="")  # who
+
+
+# -- staff console (issue 13) ---------------------------------------------------------------
+class StaffUser(Base):
+    """A console account: a hashed password and a role (staff; admin also manages users)."""
+
+    __tablename__ = "staff_users"
+    id: Mapped[intpk]
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))  # staff / admin
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[utc] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LoginAttempt(Base):
+    """One console login attempt (for the lock-out after repeated failures)."""
+
+    __tablename__ = "login_attempts"
+    id: Mapped[intpk]
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    ok: Mapped[bool]
+    at: Mapped[utc] = mapped_column(default=utcnow, index=True)
+
+
+class RegistrationStatus(Base):
+    """A registration's status change (待联系 → 已联系 → ...), with its date, note and author."""
+
+    __tablename__ = "registration_statuses"
+    id: Mapped[intpk]
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    effective_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Encrypted(4096), default="")
+    by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[utc] = mapped_column(default=utcnow)
+
+
+class SupportPlan(Base):
+    """一人一策: the plan for one registered person (disabled college graduates first)."""
+
+    __tablename__ = "support_plans"
+    id: Mapped[intpk]
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), unique=True)
+    goal: Mapped[str] = mapped_column(Encrypted(4096), default="")
+    responsible: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[utc] = mapped_column(default=utcnow)
+
+
+class PlanStep(Base):
+    """A dated step of a 一人一策 plan and who is responsible for it."""
+
+    __tablename__ = "plan_steps"
+    id: Mapped[intpk]
+    plan_id: Mapped[int] = mapped_column(ForeignKey("support_plans.id", ondelete="CASCADE"),
+                                         index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    action: Mapped[str] = mapped_column(Encrypted(4096))
+    responsible: Mapped[str] = mapped_column(String(64))
+    done_on: Mapped[date | None] = mapped_column(Date)
+
+
+class KnowledgeChange(Base):
+    """A knowledge-base change made in the console; the newest id is the version workers check."""
+
+    __tablename__ = "knowledge_changes"
+    id: Mapped[intpk]
+    entry_id: Mapped[str] = mapped_column(String(64))
+    change: Mapped[str] = mapped_column(String(16))  # variant / new
+    by: Mapped[str] = mapped_column(String(64))
     at: Mapped[utc] = mapped_column(default=utcnow)

@@ -1,0 +1,101 @@
+"""Exports (registrations as Excel and CSV, each audited) and the yearly report (.docx)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, render_template, request
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from bot.admin import actor, services
+from bot.admin.forms import ActionForm
+from bot.admin.report import yearly_report
+from bot.staff import EXPORT_COLUMNS, _cell, export_values
+from db.audit import audit
+from db.models import Registration
+
+blueprint = Blueprint("admin_exports", __name__, url_prefix="/admin/exports",
+                      template_folder="templates")
+HEADERS = {"ref": "登记编号", "relation": "登记人", "name": "姓名", "certificate": "残疾人证号",
+           "certificate_checked": "证号已核对", "category": "残疾类别", "grade": "残疾等级",
+           "phone": "联系电话", "street": "街道", "education": "文化程度",
+           "job_kinds": "求职意向", "employment_modes": "就业方式", "skills": "技能",
+           "accessibility": "需要的便利", "created_at": "登记时间"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@blueprint.get("/")
+def index() -> str:
+    """What can be downloaded."""
+    year = services().clock().year
+    return render_template("admin/exports.html", form=ActionForm(), year=year)
+
+
+def _rows(kind: str) -> tuple[list[str], list[list[object]]]:
+    """Every registration's values (decrypted); the export is written to the audit log."""
+    bot = services()
+    zone = ZoneInfo(bot.settings.bot.timezone)
+    with bot.sessions.begin() as db:
+        rows = db.scalars(select(Registration).order_by(Registration.id)).all()
+        values = [[*export_values(row, zone), row.status, row.status_on or ""] for row in rows]
+        audit(db, f"export_{kind}", actor=actor(), now=bot.clock(), subject_hash="",
+              detail=f"{len(values)} 条登记")
+    return [HEADERS[c] for c in EXPORT_COLUMNS] + ["状态", "状态日期"], values
+
+
+def _download(body: bytes, name: str, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename={name}"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.post("/registrations.xlsx")
+def registrations_xlsx() -> Response:
+    """All registrations as an Excel workbook."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    headers, values = _rows("xlsx")
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "就业登记"
+    sheet.append(headers)
+    for row in values:
+        sheet.append([_cell(v) for v in row])  # text, formulas neutralised as in the CSV
+    out = io.BytesIO()
+    book.save(out)
+    return _download(out.getvalue(), "registrations.xlsx", XLSX)
+
+
+@blueprint.post("/registrations.csv")
+def registrations_csv() -> Response:
+    """All registrations as CSV (UTF-8 with BOM, for Excel)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    headers, values = _rows("csv")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    writer.writerows([_cell(v) for v in row] for row in values)
+    return _download(("\ufeff" + out.getvalue()).encode("utf-8"), "registrations.csv",
+                     "text/csv")
+
+
+@blueprint.post("/report.docx")
+def report() -> Response:
+    """The yearly implementation report for the chosen year."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    bot = services()
+    year = request.form.get("year", type=int) or bot.clock().year
+    if not 2020 <= year <= 2100:
+        abort(400)
+    body = yearly_report(bot, year)
+    with bot.sessions.begin() as db:
+        audit(db, "report_docx", actor=actor(), now=bot.clock(), subject_hash="",
+              detail=f"{year} 年度报告")
+    return _download(body, f"report-{year}.docx", DOCX)
