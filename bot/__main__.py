@@ -1,5 +1,5 @@
 """`python -m bot COMMAND`: serve, demo, chat, scheduler, db upgrade, kb check/ask, handoffs,
-registrations export."""
+registrations export, services and slots (booking)."""
 
 from __future__ import annotations
 
@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     registrations.add_argument("--out", required=True, help="the CSV file to write")
     menu = sub.add_parser("menu", help="push the app's custom menu to WeCom")
     menu.add_argument("action", choices=["create"])
+    from bot.booking_cli import add_parsers
+
+    add_parsers(sub)
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args)
@@ -118,7 +121,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not load_settings().bot.demo:
         raise ConfigError("[bot] demo: is false; `python -m bot demo` needs demo mode")
     cmd_db(args)
-    _services(with_bot=False)
+    from bot.booking_cli import seed_demo
+
+    services, slots = seed_demo(_services(with_bot=False))
+    print(f"booking catalogue: {services} services added, {slots} demo slots added")
     scheduler = subprocess.Popen([sys.executable, "-m", "bot", "scheduler"])
     print(f"demo chat page: http://127.0.0.1:{args.port}/demo/", flush=True)
     try:
@@ -205,7 +211,17 @@ def cmd_menu(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"db": cmd_db, "kb": cmd_kb, "serve": cmd_serve, "demo": cmd_demo, "chat": cmd_chat,
+def cmd_booking(args: argparse.Namespace) -> int:
+    """services … / slots …: the booking catalogue and slots (bot/booking_cli.py)."""
+    import logging
+
+    from bot.booking_cli import run
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # bad input stays one line
+    return run(args, _services(with_bot=False))
+
+
+COMMANDS = {"services": cmd_booking, "slots": cmd_booking, "db": cmd_db, "kb": cmd_kb, "serve": cmd_serve, "demo": cmd_demo, "chat": cmd_chat,
             "scheduler": cmd_scheduler, "handoffs": cmd_handoffs, "menu": cmd_menu,
             "registrations": cmd_registrations}
 
