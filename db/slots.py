@@ -150,3 +150,10 @@ def describe(slot: Slot, service: Service | None = None, zone: ZoneInfo = SHANGH
     when = (f"{start.month}月{start.day}日（星期{'一二三四五六日'[start.weekday()]}）"
             f"{start:%H:%M}-{end:%H:%M}")
     return f"{service.name}，{when}" if service is not None else when
+
+
+def details(service: Service, slot: Slot, zone: ZoneInfo = SHANGHAI) -> str:
+    """What, when, where, accessibility, what to bring: confirmations and reminders."""
+    return (f"服务：{service.name}\n时间：{describe(slot, zone=zone)}\n地点：{slot.place}\n"
+            f"无障碍：{service.accessibility or '请向工作人员确认'}\n"
+            f"请带上：{service.bring or '以工作人员通知为准'}")

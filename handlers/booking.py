@@ -16,7 +16,7 @@ from bot.router import Context
 from db.booking import BookingRefused, book
 from db.catalogue import find_service, list_services
 from db.models import Registration, Service, Slot
-from db.slots import describe, open_slots
+from db.slots import describe, details, open_slots
 from handlers.choices import NotAChoice, numbered, parse_choice, parse_choices, normalize_text
 from handlers.greeting import menu_reply
 
@@ -40,10 +40,8 @@ def slot_line(slot: Slot) -> str:
 
 
 def full_details(service: Service, slot: Slot) -> str:
-    """What, when, where, accessibility, what to bring: for confirmations and reminders."""
-    return (f"服务：{service.name}\n时间：{describe(slot)}\n地点：{slot.place}\n"
-            f"无障碍：{service.accessibility or '请向工作人员确认'}\n"
-            f"请带上：{service.bring or '以工作人员通知为准'}")
+    """What, when, where, accessibility, what to bring."""
+    return details(service, slot)
 
 
 class BookingFlow:
