@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from db.booking import BookingRefused, cancel_slot, find_booking, mark_attendance
 from db.models import AuditLog, Service
-from db.slots import (SlotError, add_slot, describe, get_slot, list_slots, local_start,
+from db.slots import (add_slot, describe, get_slot, list_slots, local_start,
                       open_slots, roster, weekly_starts)
 
 ROSTER_COLUMNS = ("ref", "name", "phone", "needs", "status", "actor", "booked_by")

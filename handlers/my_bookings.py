@@ -7,10 +7,12 @@ import re
 
 from bot.messages import Incoming, Reply
 from bot.router import Context
-from db.booking import BookingRefused, bookings_of, cancel_booking, find_booking, move_booking
+from db.booking import (BookingRefused, bookings_of, cancel_booking, find_booking,
+                        move_booking)
 from db.models import Booking, Service, Slot
-from db.slots import describe
-from handlers.booking import FLOW, full_details, zone
+from db.slots import describe, details
+from handlers.booking import FLOW
+from handlers.booking_confirm import zone
 from handlers.choices import NotAChoice, numbered, parse_choice
 from handlers.commands import normalize_command_text as plain
 
@@ -67,7 +69,7 @@ def _manage(ctx: Context, booking: Booking) -> Reply:
                           f"{STATUS.get(booking.status, '（已结束）') or '（已结束）'}，"
                           "不能再取消或改约。回复“我的预约”看其他预约；回复“菜单”返回。",
                           options=())
-    return FLOW._ask(ctx, "manage", f"预约编号{booking.ref}\n{full_details(service, slot)}\n"
+    return FLOW._ask(ctx, "manage", f"预约编号{booking.ref}\n{details(service, slot)}\n"
                      "请回复数字：\n1. 取消这个预约\n2. 改到其他时间\n3. 不用了，返回菜单")
 
 
@@ -133,5 +135,5 @@ def move_to(ctx: Context, slot_id: int) -> Reply:
     service = ctx.session.get(Service, moved.service_id)
     FLOW.finish(ctx)
     return Reply.text(f"改约成功！原预约{booking.ref}已取消。\n预约成功，新的预约编号：{moved.ref}\n"
-                      f"{full_details(service, slot)}\n要再改或取消，回复“我的预约”；回复“菜单”返回。",
+                      f"{details(service, slot)}\n要再改或取消，回复“我的预约”；回复“菜单”返回。",
                       options=())
