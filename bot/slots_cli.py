@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.staff import _cell
 from db.booking import BookingRefused, cancel_slot, find_booking, mark_attendance
 from db.models import AuditLog, Service
 from db.slots import (add_slot, describe, get_slot, list_slots, local_start,
@@ -105,12 +106,6 @@ def slots_roster(args: argparse.Namespace, services: Any) -> int:
                              detail=f"slot {args.id}: {len(lines)}", at=services.clock()))
     print(f"{len(lines)} booked" + (f", written to {where}" if args.out else ""))
     return 0
-
-
-def _cell(value: Any) -> str:
-    """A CSV cell; text a spreadsheet would run as a formula is quoted with '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def slots_cancel(args: argparse.Namespace, services: Any) -> int:
