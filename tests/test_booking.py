@@ -122,6 +122,8 @@ def test_the_end_of_a_registration_offers_the_assessment(chat: Any, catalogue: d
 def test_the_menu_item_and_the_way_back(chat: Any, catalogue: dict) -> None:
     slot(chat.services, catalogue["assessment"], "2026-12-10 09:00")
     assert "您想预约哪项服务" in chat.event("bk-menu", "click", "menu:booking")[0]
+    say(chat, "bk-menu", "菜单")
+    assert "您想预约哪项服务" in say(chat, "bk-menu", "3")  # 3. 服务预约 of the main menu
     say(chat, "bk-menu", "职业能力评估")
     assert "您想预约哪项服务" in say(chat, "bk-menu", "返回")
     assert "人工" in say(chat, "bk-menu", "人工")

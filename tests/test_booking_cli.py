@@ -71,6 +71,8 @@ def test_services_list_and_slots_add_and_list_as_the_contract_says(
     assert code == 0
     assert {k: listed[k] for k in ("id", "start", "capacity", "taken")} == \
         {"id": slot_id, "start": start, "capacity": 10, "taken": 0}
+    code, out, _ = cli(capsys, "slots", "list", "--from", local(10)[:10], "--json")
+    assert json.loads(out.strip().splitlines()[-1]) == []
     [stored] = rows(staff_cli, Slot)
     assert stored.starts_at == datetime.strptime(start, "%Y-%m-%d %H:%M").replace(
         tzinfo=SHANGHAI)  # stored in UTC, the same instant
