@@ -1,5 +1,5 @@
 """`python -m bot COMMAND`: serve, demo, chat, scheduler, db upgrade, kb check/ask, handoffs,
-unanswered, registrations export, admin (console accounts)."""
+unanswered, registrations export, admin (console accounts), services and slots (booking)."""
 
 from __future__ import annotations
 
@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     registrations.add_argument("--out", required=True, help="the CSV file to write")
     menu = sub.add_parser("menu", help="push the app's custom menu to WeCom")
     menu.add_argument("action", choices=["create"])
+    from bot.booking_cli import add_parsers
+
+    add_parsers(sub)
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args)
@@ -136,6 +139,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from bot.console_cli import DEMO_ADMIN, demo_admin
 
     cmd_db(args)
+    from bot.booking_cli import seed_demo
+
+    services, slots = seed_demo(_services(with_bot=False))
+    print(f"booking catalogue: {services} services added, {slots} demo slots added")
     password = demo_admin(_services(with_bot=False))
     print(f"staff console: http://127.0.0.1:{args.port}/admin/  user {DEMO_ADMIN}  "
           f"password {password}", flush=True)
@@ -258,10 +265,20 @@ def cmd_menu(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_booking(args: argparse.Namespace) -> int:
+    """services … / slots …: the booking catalogue and slots (bot/booking_cli.py)."""
+    import logging
+
+    from bot.booking_cli import run
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # bad input stays one line
+    return run(args, _services(with_bot=False))
+
+
 COMMANDS = {"db": cmd_db, "kb": cmd_kb, "serve": cmd_serve, "demo": cmd_demo, "chat": cmd_chat,
             "scheduler": cmd_scheduler, "handoffs": cmd_handoffs, "menu": cmd_menu,
             "registrations": cmd_registrations, "unanswered": cmd_unanswered,
-            "admin": cmd_admin}
+            "admin": cmd_admin, "services": cmd_booking, "slots": cmd_booking}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from db.crypto import Encrypted
@@ -244,3 +244,90 @@ class KnowledgeChange(Base):
     change: Mapped[str] = mapped_column(String(16))  # variant / new
     by: Mapped[str] = mapped_column(String(64))
     at: Mapped[utc] = mapped_column(default=utcnow)
+
+
+# -- service booking (issue 10): catalogue, slots with seats, bookings, their events, reminders
+class Service(Base):
+    """A service people can book (the plan's "四个一", training, ...); staff keep the catalogue."""
+
+    __tablename__ = "services"
+    id: Mapped[intpk]
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # stable key of the seed file
+    name: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text, default="")
+    audience: Mapped[str] = mapped_column(Text, default="")  # who it is for
+    modes: Mapped[str] = mapped_column(String(64), default="")  # 在窗口、上门、电话、视频
+    place: Mapped[str] = mapped_column(Text, default="")
+    accessibility: Mapped[str] = mapped_column(Text, default="")
+    bring: Mapped[str] = mapped_column(Text, default="")  # what to bring
+    source: Mapped[str] = mapped_column(String(255), default="")  # where the plan promises it
+    keywords: Mapped[str] = mapped_column(String(255), default="")  # "、"-joined, for the chat
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[utc] = mapped_column(default=utcnow)
+
+
+class Slot(Base):
+    """A time a service is given: start (UTC), length, place and seats (`taken` of `capacity`).
+
+    Seats are only ever taken and given back by `db.seats` (one conditional UPDATE).
+    """
+
+    __tablename__ = "service_slots"
+    id: Mapped[intpk]
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    starts_at: Mapped[utc] = mapped_column(index=True)
+    minutes: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+    taken: Mapped[int] = mapped_column(Integer, default=0)
+    place: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open / cancelled
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[utc] = mapped_column(default=utcnow)
+
+
+class Booking(Base):
+    """One seat on a slot for one person, booked by them or by a family member.
+
+    status: booked, cancelled, moved (a new booking replaced it), attended, no_show.
+    `day` is the slot's Asia/Shanghai date: one booking of a service per person and day.
+    """
+
+    __tablename__ = "bookings"
+    id: Mapped[intpk]
+    ref: Mapped[str] = mapped_column(String(16), unique=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("service_slots.id"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    user_id: Mapped[str] = mapped_column(String(64), index=True)  # who booked (WeCom member)
+    registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registrations.id", ondelete="SET NULL"))  # the person, when registered
+    actor: Mapped[str] = mapped_column(String(8), default="self")  # self / family / staff
+    day: Mapped[str] = mapped_column(String(10))
+    needs: Mapped[str | None] = mapped_column(Encrypted(1024))  # 手语翻译、轮椅通行、陪同 …
+    status: Mapped[str] = mapped_column(String(16), default="booked", index=True)
+    moved_from_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[utc] = mapped_column(default=utcnow)
+    updated_at: Mapped[utc] = mapped_column(default=utcnow)
+
+
+class BookingEvent(Base):
+    """Every booking, move, cancellation and attendance mark: when, and who did it."""
+
+    __tablename__ = "booking_events"
+    id: Mapped[intpk]
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"),
+                                            index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # booked/moved/cancelled/attended/no_show
+    actor: Mapped[str] = mapped_column(String(8))  # self / family / staff
+    detail: Mapped[str] = mapped_column(String(255), default="")
+    at: Mapped[utc] = mapped_column(default=utcnow)
+
+
+class BookingReminder(Base):
+    """A reminder sent for a booking: unique per booking and kind, so never sent twice."""
+
+    __tablename__ = "booking_reminders"
+    __table_args__ = (UniqueConstraint("booking_id", "kind"),)
+    id: Mapped[intpk]
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # day_before / two_hours
+    sent_at: Mapped[utc] = mapped_column(default=utcnow)

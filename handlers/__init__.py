@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.messages import Incoming, Reply
 from bot.router import Context, Route, Router
-from handlers import common, greeting, job_demand, levy_form, my_data, policy, smalltalk
+from handlers import (booking, common, greeting, job_demand, levy_form, my_bookings, my_data,
+                      policy, smalltalk)
 from handlers.choices import NotAChoice, parse_choice
 from handlers.commands import Command, parse_command
 from handlers.intents import wants
@@ -64,11 +65,13 @@ def build_router() -> Router:
                     Route(command(Command.HELP), common.help_),
                     Route(command(Command.REPEAT), common.repeat),
                     Route(smalltalk.is_insult, smalltalk.insult),
-                    Route(my_data.is_my_data, my_data.show)],
-        forms={"register": job_demand.FORM, "levy": levy_form.CALCULATOR},
+                    Route(my_data.is_my_data, my_data.show),
+                    Route(my_bookings.is_my_bookings, my_bookings.show)],
+        forms={"register": job_demand.FORM, "levy": levy_form.CALCULATOR,
+               "booking": booking.FLOW},
         choose=choose,
         actions={"menu": common.menu_action, "mydata": my_data.action, "kb": policy.show_entry,
-                 "kb-detail": policy.show_detail},
+                 "kb-detail": policy.show_detail, "booking": booking.action},
         routes=[Route(event("subscribe"), greeting.welcome),
                 Route(event("enter_agent"), greeting.enter_agent),
                 Route(event("unsubscribe"), greeting.unsubscribe),
@@ -77,7 +80,7 @@ def build_router() -> Router:
                 Route(kind("location"), common.location),
                 Route(kind(*MEDIA), common.unsupported_media),
                 Route(wants("register"), common.start_service("register")),
-                Route(wants("booking"), common.start_service("booking")),
+                Route(wants("booking"), booking.start),
                 Route(wants("subscribe"), common.start_service("subscribe")),
                 Route(wants("levy"), common.start_service("levy")),
                 Route(smalltalk.is_smalltalk, smalltalk.chat),

@@ -101,7 +101,7 @@ def menu_action(argument: str, msg: Incoming, ctx: Context) -> Reply:
     registered = ctx.services.router.forms.get(argument)
     if registered is not None:
         return registered.start(msg, ctx)  # type: ignore[attr-defined]
-    if argument in ("booking", "subscribe"):  # not built yet: say so, offer a person
+    if argument == "subscribe":  # not built yet: say so, offer a person
         return Reply.text(text(f"coming_soon_{argument}"), options=())
     return menu_reply()  # an action from an old list or button: show what there is
 

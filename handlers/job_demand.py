@@ -156,7 +156,9 @@ def _save(ctx: Context, answers: dict[str, Any]) -> Reply:
     check = "证号由工作人员核对后生效。" if not cert["checked"] else ""
     return Reply.text(f"{done}！登记编号：{row.ref}。{check}\n接下来：区残联工作人员会通过"
                       f"{mask_phone(answers['phone'])}联系您，安排职业能力评估和就业服务。\n"
-                      "回复“我的信息”可以查看、修改或删除登记；回复“菜单”返回。", options=())
+                      "“四个一”的下一步是职业能力评估，现在就可以预约：回复1预约职业能力评估。\n"
+                      "回复“我的信息”可以查看、修改或删除登记；回复“菜单”返回。",
+                      options=("booking:start:assessment",))
 
 
 def _not_for_employers(ctx: Context) -> Reply | None:

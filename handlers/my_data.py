@@ -1,6 +1,6 @@
 """我的信息: see what is stored, correct it, change who you are, withdraw consent and delete.
 
-Deletion erases the registrations, consents, handoffs, unanswered questions, outbound
+Deletion erases the bookings (seats to come given back), registrations, consents, handoffs, unanswered questions, outbound
 messages and the user's row, and anonymises the inbound de-duplication keys (their text is
 removed). One audit row keeps only that a deletion happened, under a keyed hash.
 """
@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, update
 from bot.masking import mask_certificate, mask_phone
 from bot.messages import Incoming, Reply
 from bot.router import Context
+from db.booking import erase_bookings
 from db.models import (AuditLog, Consent, Conversation, Handoff, InboundMessage, OutboundMessage,
                        Registration, UnansweredQuestion, User)
 from db.state import erased_delivery_key
@@ -106,6 +107,7 @@ def erase(ctx: Context) -> Reply:
     user_id, session = ctx.user.user_id, ctx.session
     digest = ctx.services.cipher.keyed_hash(user_id)
     anonymous = f"erased-{digest[:16]}"
+    erase_bookings(session, user_id, now=ctx.now)  # seats to come are given back first
     for model in (Registration, Consent, Handoff, UnansweredQuestion, OutboundMessage):
         session.execute(delete(model).where(model.user_id == user_id))
     # Handoff notices to staff quote the person's id and recent messages.

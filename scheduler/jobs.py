@@ -5,9 +5,15 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import delete
+from zoneinfo import ZoneInfo
 
-from db.models import Handoff, InboundMessage, OutboundMessage, UnansweredQuestion
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+
+from db.models import (BookingReminder, Handoff, InboundMessage, OutboundMessage,
+                       UnansweredQuestion)
+from db.reminders import due_reminders
+from db.slots import describe, details
 
 log = logging.getLogger(__name__)
 
@@ -44,3 +50,25 @@ def purge_history(services) -> dict[str, int]:  # type: ignore[no-untyped-def]
         }
     log.info("purge %s", " ".join(f"{k}={v}" for k, v in counts.items()))
     return counts
+
+
+def remind_bookings(services) -> int:  # type: ignore[no-untyped-def]
+    """Send the booking reminders that are due (each kind once per booking; none at night)."""
+    now, zone = services.clock(), ZoneInfo(services.settings.bot.timezone)
+    queued: list[int] = []
+    with services.sessions.begin() as session:
+        for booking, slot, service, kind in list(due_reminders(session, now=now, zone=zone)):
+            try:
+                with session.begin_nested():  # another scheduler run sent it: skip
+                    session.add(BookingReminder(booking_id=booking.id, kind=kind, sent_at=now))
+                    session.flush()
+            except IntegrityError:
+                continue
+            today = slot.starts_at.astimezone(zone).date() == now.astimezone(zone).date()
+            text = (f"预约提醒：您{'今天' if today else '明天'}有预约（{describe(slot, zone=zone)}）。\n"
+                    f"{details(service, slot, zone)}\n预约编号：{booking.ref}\n"
+                    "不能来的话，请回复“我的预约”取消或改约；有问题回复“人工”。")
+            queued += [row.id for row in services.sender.enqueue(session, booking.user_id, text)]
+    services.sender.deliver(queued)
+    log.info("booking reminders queued=%d", len(queued))
+    return len(queued)
