@@ -26,9 +26,9 @@ def test_registration_with_corrections_and_a_restart_in_the_middle(
     turns = run(chat, user, ["我想登记找工作", "1", "同意", "欧阳明远", CERT[:16]])
     assert "请问您是" in turns[0][0] and "3. 用人单位" in turns[0][0]
     assert "单独确认是否同意" in turns[1][0]
-    assert "请告诉我您的姓名" in turns[2][0]
-    assert "请发送残疾人证号" in turns[3][0]
-    assert "您发来的是16位" in turns[4][0] and "请发送残疾人证号" in turns[4][0]
+    assert "请回复您的姓名" in turns[2][0]
+    assert "请回复您的残疾人证号" in turns[3][0]
+    assert "您发来的是16位" in turns[4][0] and "请回复您的残疾人证号" in turns[4][0]
     assert state_of(chat, user) == "register:certificate"
 
     check = say(chat, user, CERT)
@@ -57,13 +57,16 @@ def test_registration_with_corrections_and_a_restart_in_the_middle(
         assert expected in summary
     assert "13812345678" not in summary and CERT not in summary
 
-    # Corrections from the summary: each goes back to the summary; the certificate is re-checked.
+    # Corrections from the summary ("修改", then a number, or a field's name): each goes back
+    # to the summary; the certificate is re-checked.
+    assert "1. 姓名：欧阳明远" in say(chat, user, "修改")
     assert "联系电话" in say(chat, user, "3")
     assert "联系电话：手机尾号1111" in say(chat, user, "13900001111")
-    assert "请发送残疾人证号" in say(chat, user, "2")
+    assert "请回复您的残疾人证号" in say(chat, user, "修改残疾人证")
     assert "对吗" in say(chat, user, CERT)
     assert "请核对您填写的信息" in say(chat, user, "对")
-    assert "请告诉我您的姓名" in say(chat, user, "第一个")
+    run(chat, user, ["不对"])
+    assert "请回复您的姓名" in say(chat, user, "第一个")
     assert "姓名：欧阳明辉" in say(chat, user, "我叫欧阳明辉")
     done = say(chat, user, "确认")
     assert "登记成功" in done and "手机尾号1111" in done and "我的信息" in done
@@ -91,9 +94,15 @@ def test_a_family_member_registers_for_someone(chat: Any) -> None:
     turns = run(chat, user, ["就业登记", "家属", "第一个"])
     assert "您和这位残疾人是什么关系" in turns[1][0]
     assert "为您的家人提供就业服务" in turns[2][0]
-    assert "请告诉我残疾人本人的姓名" in say(chat, user, "1")
-    run(chat, user, ["王小红", certificate("12010519851111002", "2", "3"), "对", "022-87654321",
-                     "2", "1", "7", "2 3", "跳过", "手语翻译"])
+    assert "请回复残疾人本人的姓名" in say(chat, user, "1")
+    assert "请回复残疾人本人的残疾人证号" in say(chat, user, "王小红")
+    turns = run(chat, user, [certificate("12010519851111002", "2", "3"), "对", "022-87654321",
+                             "2", "1", "7", "打包分拣", "2 3", "跳过", "手语翻译"])
+    for turn, asked in zip(turns[1:], ("您的或残疾人本人的都可以", "残疾人本人住在哪个街道",
+                                       "残疾人本人的文化程度", "残疾人本人想做哪类工作",
+                                       "具体是什么", "希望怎样就业", "残疾人本人有什么技能",
+                                       "残疾人本人工作中需要")):
+        assert asked in turn[0], asked
     summary = say(chat, user, "返回")  # from the summary: the last question again
     assert "无障碍支持" in summary
     assert "请核对" in say(chat, user, "手语翻译")
@@ -103,6 +112,7 @@ def test_a_family_member_registers_for_someone(chat: Any) -> None:
     assert (row.user_id, row.relation, row.name) == (user, "监护人", "王小红")
     assert (row.category, row.grade, row.phone) == ("听力", "三级", "022-87654321")
     assert (row.employment_modes, row.accessibility) == ("非全日制、居家就业", "手语翻译")
+    assert (row.street, row.job_kinds) == ("望海楼街", "其他：打包分拣")
     [consent] = rows(chat, Consent, user_id=user)
     assert consent.relation == "监护人" and consent.purpose == "job_registration"
     assert rows(chat, User, user_id=user)[0].role == "family"
@@ -193,9 +203,9 @@ def test_coming_back_after_hours_offers_to_continue_or_start_over(chat: Any,
     assert "还没有完成" in offer and "1. 继续上次的" in offer and "2. 重新开始" in offer
     assert "请回复1继续上次的" in say(chat, user, "嗯？")
     resumed = say(chat, user, "继续")
-    assert "我们接着来" in resumed and "请告诉我您的姓名" in resumed
+    assert "我们接着来" in resumed and "请回复您的姓名" in resumed
     assert state_of(chat, user) == "register:name"
-    assert "请发送残疾人证号" in say(chat, user, "欧阳明远")
+    assert "请回复您的残疾人证号" in say(chat, user, "欧阳明远")
     assert "对吗" in say(chat, user, CERT)
 
     away(5)
