@@ -23,9 +23,9 @@ from knowledge.text import normalize
 NONE_WORDS = {"没有", "无", "零", "一个也没有", "没安排", "一个没有", "0人"}
 _N = r"(\d+(?:\.\d+)?|[零一二两三四五六七八九十]+)"
 _NOT_A_COUNT = r"(?!\s*(?:以下|以上|以内|及以下|及以上|含|左右的))"  # "30人以下": a rule
-STAFF = (re.compile(rf"{_N}\s*(?:个|名|位)?\s*(?:人|员工|职工|在职职工){_NOT_A_COUNT}"),
+STAFF = (re.compile(rf"{_N}\s?(?:个|名|位)?(?:人|员工|职工|教职工|工人|雇员){_NOT_A_COUNT}"),
          re.compile(rf"(?<!残疾)(?:职工|员工|人数)(?:有|共|一共|总共|总数)?\s*{_N}{_NOT_A_COUNT}"))
-DISABLED = (re.compile(rf"{_N}\s*(?:个|名|位)?\s*残疾"),
+DISABLED = (re.compile(rf"{_N}(?:个|名|位)?残疾"),
             re.compile(rf"残疾(?:人|职工|员工)\s*(?:有|共)?\s*{_N}"))
 MONTHLY = re.compile(r"月(平均)?(工资|薪|收入)|每月")
 NO_DISABLED = re.compile(r"(没有|没|无|未)(招|安排|雇|用|招聘)?(过)?(一个)?残疾")

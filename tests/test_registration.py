@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import update
 
 from db.models import Consent, Conversation, Handoff, InboundMessage, Registration, User
-from tests.dialog import (another_app, assert_reply_rules, certificate, register, rows, run,
-                          say, state_of)
+from bot.settings import load_settings
+from handlers.forms import FOOTER
+from tests.dialog import (REGISTRATION_WALK, another_app, assert_reply_rules, certificate,
+                          register, rows, run, say, state_of, walk)
 
+ROOT = Path(__file__).resolve().parent.parent
 CERT = certificate()  # 1990-03-07, 肢体一级
 PERSONAL = "（个人信息，不保存原文）"
 
@@ -241,3 +245,76 @@ def test_long_notes_keep_the_summary_one_short_message_and_are_saved_whole(chat:
     say(chat, "notes1", "确认")
     [saved] = rows(chat, Registration)
     assert (saved.skills, saved.accessibility) == (skills, needs)
+
+
+def test_the_demo_configuration_offers_the_districts_ten_streets_and_other_asks_where(
+        database: str, simulator: Any, knowledge_base: Any) -> None:
+    streets = load_settings(ROOT / "config.example.toml", env={}).district.streets
+    assert streets == ("光复道街", "望海楼街", "鸿顺里街", "新开河街", "铁东路街", "建昌道街",
+                       "宁园街", "王串场街", "江都路街", "月牙河街")  # policy-facts.md §11
+    user = "reg-streets"
+    with another_app(database, simulator, knowledge_base,
+                     district={"streets": list(streets)}) as chat:
+        run(chat, user, ["我想登记找工作", "1", "同意", "欧阳明远", CERT, "对"])
+        asked = say(chat, user, "13812345678")
+        assert "1. 光复道街\n2. 望海楼街" in asked and "10. 月牙河街" in asked
+        assert "11. 其他街道或不在河北区\n请回复数字。" in asked
+        what = say(chat, user, "11")
+        assert "您选了“其他街道或不在河北区”，具体是什么" in what and "20字以内" in what
+        assert "文化程度" in say(chat, user, "南开区长虹街道嘉陵道附近的小区，离这边挺远的")
+        run(chat, user, ["1", "1", "1", "跳过"])
+        summary = say(chat, user, "跳过")
+        assert "所在街道：其他街道或不在河北区：南开区长虹街道嘉陵道附近的……（共31字）" in summary
+        assert "登记成功" in say(chat, user, "确认")
+        [row] = rows(chat, Registration)
+        assert row.street == "其他街道或不在河北区：南开区长虹街道嘉陵道附近的小区，离这边挺"
+
+
+def test_other_in_a_choice_asks_what_and_keeps_it_or_skips(chat: Any) -> None:
+    user = "reg-other"
+    walk(chat, user, REGISTRATION_WALK[:9])
+    assert state_of(chat, user) == "register:job_kinds"
+    assert "具体是什么" in say(chat, user, "1 7")
+    assert "想做哪类工作" in say(chat, user, "返回")  # the choice itself again
+    assert "具体是什么" in say(chat, user, "7、1")
+    assert "希望怎样就业" in say(chat, user, "调酒、咖啡")
+    run(chat, user, ["1", "跳过"])
+    assert "求职意向：手工制作、其他：调酒，咖啡" in say(chat, user, "跳过")
+    # From the summary, changed to a bare "其他" (跳过 says nothing more).
+    run(chat, user, ["修改", "6", "7"])
+    assert "求职意向：其他\n" in say(chat, user, "跳过")
+    say(chat, user, "确认")
+    [row] = rows(chat, Registration)
+    assert row.job_kinds == "其他"
+
+
+def test_a_reply_to_the_consent_that_is_no_choice_gets_a_short_re_prompt(chat: Any) -> None:
+    user = "reg-consent-brief"
+    [[opening], [consent]] = run(chat, user, ["我想登记找工作", "1"])
+    assert FOOTER in opening and len(consent) > 200 and FOOTER not in consent
+    for line in ("什么意思", "好的", "嗯"):
+        assert say(chat, user, line) == "请回复1同意，2不同意；回复“重复”再听一遍说明。", line
+    full = say(chat, user, "重复")
+    assert "单独确认是否同意" in full and full.endswith("1. 同意\n2. 不同意\n请回复数字。")
+    assert FOOTER not in full
+    # A question there is answered, then the short re-prompt, not the whole text again.
+    [[answer, again]] = run(chat, user, ["残疾人证怎么办理"])
+    assert "残疾人证" in answer and "出处" in answer
+    assert again == "我们接着就业登记。\n请回复1同意，2不同意；回复“重复”再听一遍说明。"
+    assert "单独确认是否同意" in say(chat, user, "再说一遍")
+    assert "请回复您的姓名" in say(chat, user, "1")
+
+
+def test_back_cancel_and_handoff_are_explained_once_when_a_form_starts(chat: Any) -> None:
+    user = "reg-footer"
+    turns = run(chat, user, ["我想登记找工作", "1", "同意", "欧阳明远", "不知道"])
+    assert FOOTER in turns[0][0]
+    assert not any(FOOTER in reply for turn in turns[1:] for reply in turn)
+    assert turns[2][0] == "请回复您的姓名。" and turns[4][0].endswith("请回复您的残疾人证号"
+                                                                       "（20位，在残疾人证第一页）。")
+    helped = run(chat, user, ["帮助"])[0]
+    assert "返回：回到上一步" in helped[0] and "取消：结束当前办理" in helped[0]
+    assert "人工：请工作人员帮忙" in helped[0]
+    assert helped[1] == "您的就业登记还在，可以接着回答：\n请回复您的残疾人证号（20位，在残疾人证第一页）。"
+    [levy] = run(chat, "reg-footer-levy", ["算一下保障金", "1"])[1:]
+    assert FOOTER not in levy[0] and levy[0] == "上年在职职工有多少人？请回复数字，例如：200"
