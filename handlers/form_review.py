@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Callable
 
-from bot.messages import Reply
+from bot.messages import Incoming, Reply
 from bot.router import Context
 from handlers.choices import NotAChoice, numbered, parse_choice, parse_yes_no
 from handlers.commands import normalize_command_text
