@@ -82,8 +82,9 @@ def build_router() -> Router:
                 Route(wants("register"), common.start_service("register")),
                 Route(wants("booking"), booking.start),
                 Route(wants("subscribe"), common.start_service("subscribe")),
-                Route(wants("levy"), common.start_service("levy")),
+                Route(wants("levy"), levy_form.start),
                 Route(smalltalk.is_smalltalk, smalltalk.chat),
+                Route(greeting.is_filler, greeting.nudge),
                 Route(smalltalk.is_out_of_scope, smalltalk.out_of_scope),
                 Route(kind("text"), policy.answer),
                 Route(always, common.fallback)])

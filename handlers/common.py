@@ -31,13 +31,19 @@ def back(msg: Incoming, ctx: Context) -> Reply:
 
 
 def help_(msg: Incoming, ctx: Context) -> Reply:
-    """帮助: how to talk to the bot."""
-    return Reply.text(text("help"))
+    """帮助: how to talk to the bot (返回, 取消, 人工 …); in a form, then its question again."""
+    form = open_form(ctx)
+    if form is None:
+        return Reply.text(text("help"))
+    return Reply.text(text("help"), f"您的{form.title}还在，可以接着回答：\n"
+                      + form.current_question(ctx), options=())
 
 
 def repeat(msg: Incoming, ctx: Context) -> Reply:
-    """重复 / 再说一遍: the last message again (its numbered list stays valid)."""
-    last = ctx.conversation.last_prompt
+    """重复 / 再说一遍: the last message again (its numbered list stays valid); after a brief
+    re-prompt in a form ("请回复1同意，2不同意"), the whole question it stands for."""
+    form = open_form(ctx)
+    last = (form.repeat_text(ctx) if form is not None else None) or ctx.conversation.last_prompt
     return Reply.text(last or text("nothing_to_repeat"))
 
 

@@ -6,6 +6,10 @@ before the form (菜单, 取消, 人工, 帮助, 重复); 返回 calls `Form.bac
 optional step. An answer that does not fit gets a friendly hint and the same question; a
 question typed at a choice step is answered from the knowledge base and the step asked again.
 After `resume_after_minutes` away the person is asked whether to continue or start over.
+What 返回, 取消 and 人工 do is said once, when the form starts (and in 帮助), not at every step.
+A "其他" option asks what, and keeps the answer. The summary is confirmed in words (确认/修改):
+numbers there pick only from the list that "修改" shows, so "1" never means both "yes" and
+"change the first item".
 """
 
 from __future__ import annotations
@@ -17,14 +21,14 @@ from typing import Any, Callable, Sequence
 
 from bot.messages import Incoming, Reply
 from bot.router import Context
-from handlers.choices import NotAChoice, numbered, parse_choice, parse_choices, parse_yes_no
+from handlers.choices import NotAChoice, numbered, parse_choice, parse_choices
 from handlers.commands import Command, normalize_command_text, parse_command
+from handlers.form_detours import LEAVE, OTHER, OTHER_MAX, Detours, other_option
+from handlers.form_review import CHANGE, CONFIRM, Review
 from handlers.validators import InvalidAnswer
 from knowledge.curation import render_answer
 
-CONFIRM = "__confirm"
-SUMMARY_VALUE = 24  # characters of a free-text answer shown in the summary
-FOOTER = "（回复“返回”回到上一步，“取消”退出，“人工”找工作人员）"
+FOOTER = "（办理中随时可以回复“返回”回到上一步，“取消”退出，“人工”找工作人员）"
 RESUME = "您上次的{title}还没有完成。请回复：\n1. 继续上次的\n2. 重新开始"
 
 
@@ -54,18 +58,20 @@ class Step:
     when: Callable[[Context], bool] = lambda ctx: True
     chain: bool = False  # when changed from the summary, ask the next step too (a check)
     after: Callable[[Any, Context], Reply | None] | None = None  # may end or divert the form
+    reprompt: str = ""  # said instead of the whole (long) question after an answer that misfits
 
     def options(self, ctx: Context) -> list[str]:
         """The numbered choices of this step ([] for free text)."""
         return list(self.choices(ctx) if callable(self.choices) else self.choices)
 
     def question(self, ctx: Context) -> str:
-        """The prompt with its numbered choices and what the person can do."""
+        """The prompt, its numbered choices and how to answer: the turn ends with "回复…"."""
         prompt = self.prompt(ctx) if callable(self.prompt) else self.prompt
         options = self.options(ctx)
-        body = f"{prompt}\n{numbered(options)}" if options else prompt
-        skip = "\n没有或不清楚，可以回复“跳过”。" if self.optional else ""
-        return f"{body}{skip}\n{FOOTER}"
+        if options:
+            how = "可以多选，请回复数字，例如：1 3" if self.multiple else "请回复数字。"
+            prompt = f"{prompt}\n{numbered(options)}\n{how}"
+        return prompt + ("\n没有或不清楚，可以回复“跳过”。" if self.optional else "")
 
     def read(self, text: str, ctx: Context) -> Any:
         """Parse the answer; InvalidAnswer carries the hint."""
@@ -78,7 +84,7 @@ class Step:
 
 
 @dataclass
-class Form:
+class Form(Review, Detours):
     """A named sequence of steps, a summary to confirm, and what to do when done."""
 
     name: str
@@ -94,33 +100,33 @@ class Form:
         self._by_name = {step.name: step for step in self.steps}
 
     # -- entering and leaving -------------------------------------------------------------
-    def start(self, msg: Incoming, ctx: Context, *, answers: dict[str, Any] | None = None,
-              at: str | None = None) -> Reply:
-        """Begin (or begin again) at the first step that applies, or at step `at`."""
+    def start(self, msg: Incoming, ctx: Context, *, given: dict[str, Any] | None = None,
+              intro: str | None = None) -> Reply:
+        """Begin (or begin again) at the first step that applies; say once what 返回 … do.
+
+        `given`: answers already in the request ("我们公司200人"): kept, and not asked.
+        """
         refusal = self.guard(ctx) if self.guard else None
         if refusal is not None:
             return refusal
         ctx.data.clear()
-        ctx.data.update({"answers": answers or {}, "trail": []})
-        step = self._by_name[at] if at else self._next(ctx, None)
-        if step is None:
-            return self._summary(ctx)
-        if at:
-            ctx.data["editing"] = True
-        return self._ask(ctx, step, self.intro if not at else "")
+        ctx.data.update({"answers": {}, "trail": []})
+        for name, value in (given or {}).items():
+            self.store(ctx, name, value)
+        if given:
+            ctx.data["given"] = list(given)
+        opening = "\n".join(filter(None, (self.intro if intro is None else intro, FOOTER)))
+        step = self._next(ctx, None)
+        if step is not None:
+            return self._ask(ctx, step, opening)
+        if self.confirm:
+            return self._summary(ctx, opening)
+        return Reply.text(opening) + self._complete(ctx)
 
     def finish(self, ctx: Context) -> None:
         """Leave the form: clear its state and answers."""
         ctx.conversation.state = None
         ctx.data.clear()
-
-    def review(self, ctx: Context, answers: dict[str, Any], **data: Any) -> Reply:
-        """Open saved answers at the summary, so any of them can be changed by its number."""
-        ctx.data.clear()
-        ctx.data.update({"trail": [], **data})
-        for name, value in answers.items():
-            self.store(ctx, name, value)
-        return self._summary(ctx)
 
     def goto(self, ctx: Context, name: str, before: str = "") -> Reply:
         """Ask step `name` next (after a correction such as "不对，重新输入")."""
@@ -129,12 +135,20 @@ class Form:
     def current_question(self, ctx: Context) -> str:
         """The question the person is being asked now ("" outside this form)."""
         step_name = (ctx.conversation.state or "").partition(":")[2]
+        if ctx.data.get("leaving"):
+            return LEAVE.format(title=self.title, label=ctx.data["leaving"]["label"])
         if ctx.data.get("resume"):
             return RESUME.format(title=self.title)
-        if step_name == CONFIRM:
-            return self._summary(ctx).texts[0]
+        if step_name in (CONFIRM, CHANGE):
+            return (self._summary if step_name == CONFIRM else self._change_list)(ctx).texts[0]
         step = self._by_name.get(step_name)
+        if step is not None and ctx.data.get("other"):
+            return OTHER.format(option=other_option(ctx.data["other"]), limit=OTHER_MAX)
         return step.question(ctx) if step else ""
+
+    def repeat_text(self, ctx: Context) -> str | None:
+        """What 重复 reads: the whole question after a brief re-prompt, else None."""
+        return self.current_question(ctx) if ctx.data.get("brief") else None
 
     # -- answers --------------------------------------------------------------------------
     def value(self, ctx: Context, name: str) -> Any:
@@ -167,6 +181,8 @@ class Form:
 
     def _handle(self, msg: Incoming, ctx: Context) -> Reply:
         step_name = (ctx.conversation.state or "").partition(":")[2]
+        if ctx.data.get("leaving"):
+            return self.leave(msg, ctx)
         if ctx.data.get("resume"):
             return self._resume(msg, ctx, step_name)
         away = timedelta(minutes=ctx.services.settings.conversation.resume_after_minutes)
@@ -175,9 +191,13 @@ class Form:
             return Reply.text(RESUME.format(title=self.title), options=())
         if step_name == CONFIRM:
             return self._confirm(msg, ctx)
+        if step_name == CHANGE:
+            return self._change(msg, ctx)
         step = self._by_name.get(step_name)
         if step is None:  # the form changed since this state was saved: start over politely
             return self.start(msg, ctx)
+        if ctx.data.get("other"):
+            return self.other_detail(msg, ctx, step)
         if parse_command(msg.text) == Command.SKIP:
             if step.optional:
                 return self._advance(ctx, step, None)
@@ -187,14 +207,21 @@ class Form:
             value = step.read(msg.text, ctx)
         except InvalidAnswer as exc:
             return self._retry(msg, ctx, step, exc)
+        if step.options(ctx) and other_option(value) is not None:
+            return self.ask_other(ctx, value)  # "其他": what is it? kept with the option
         return self._advance(ctx, step, value)
 
     def back(self, ctx: Context) -> Reply:
         """返回: the previous step again (its answer can be changed)."""
         ctx.data.pop("resume", None)  # going back is carrying on
+        ctx.data.pop("brief", None)
+        if ctx.data.pop("leaving", None) or ctx.data.pop("other", None) is not None:
+            return Reply.text(self.current_question(ctx), options=())  # this question again
+        step_name = (ctx.conversation.state or "").partition(":")[2]
+        if step_name == CHANGE:
+            return self._summary(ctx)
         trail = ctx.data.get("trail", [])
         if not trail:
-            step_name = (ctx.conversation.state or "").partition(":")[2]
             step = self._by_name.get(step_name)
             note = "这已经是第一步了。"
             return self._ask(ctx, step, note) if step else self._summary(ctx, note)
@@ -202,6 +229,8 @@ class Form:
 
     def _advance(self, ctx: Context, step: Step, value: Any) -> Reply:
         self.store(ctx, step.name, value)
+        if step.name in ctx.data.get("given", []):  # answered again: no longer taken as given
+            ctx.data["given"].remove(step.name)
         if step.after is not None:
             diverted = step.after(value, ctx)
             if diverted is not None:
@@ -215,56 +244,36 @@ class Form:
         return self._ask(ctx, following, "")
 
     def _next(self, ctx: Context, after: str | None) -> Step | None:
+        """The next step that applies; steps given in the request are passed (and 返回 finds
+        them on the trail)."""
         names = [s.name for s in self.steps]
         start = 0 if after is None else names.index(after) + 1
-        return next((s for s in self.steps[start:] if s.when(ctx)), None)
+        given = ctx.data.get("given", [])
+        for step in self.steps[start:]:
+            if step.when(ctx) and step.name in given:
+                ctx.data.setdefault("trail", []).append(step.name)
+            elif step.when(ctx):
+                return step
+        return None
 
     def _ask(self, ctx: Context, step: Step, before: str) -> Reply:
         ctx.conversation.state = f"{self.name}:{step.name}"
+        ctx.data.pop("brief", None)
         text = step.question(ctx)
         return Reply.text(f"{before}\n{text}" if before else text, options=())
 
     def _retry(self, msg: Incoming, ctx: Context, step: Step, exc: InvalidAnswer) -> Reply:
+        again = step.reprompt or step.question(ctx)
         if step.options(ctx) or step.parse is not free_text:
             match = ctx.services.kb.answer(msg.text) if len(msg.text) >= 6 else None
             if match is not None and match.kind == "confident":
+                ctx.data["brief"] = bool(step.reprompt)
                 answer = render_answer(match.entry)
-                return Reply.text(answer, f"我们接着{self.title}。\n{step.question(ctx)}",
-                                  options=())
+                return Reply.text(answer, f"我们接着{self.title}。\n{again}", options=())
+        if step.reprompt:  # a long question is not read again in full: 重复 reads it
+            ctx.data["brief"] = True
+            return Reply.text(step.reprompt, options=())
         return self._ask(ctx, step, exc.hint)
-
-    def _summary(self, ctx: Context, before: str = "") -> Reply:
-        ctx.conversation.state = f"{self.name}:{CONFIRM}"
-        ctx.data.pop("editing", None)
-        shown = [s for s in self.steps if s.label and s.when(ctx)]
-        lines = [f"{i}. {s.label}：{self._shown(ctx, s)}" for i, s in enumerate(shown, 1)]
-        text = (f"{before}\n" if before else "") + "请核对您填写的信息：\n" + "\n".join(lines) + \
-            "\n没问题请回复“确认”提交；要修改哪项，请回复它前面的数字。\n（回复“取消”退出）"
-        return Reply.text(text, options=())
-
-    def _shown(self, ctx: Context, step: Step) -> str:
-        value = self.value(ctx, step.name)
-        if value is None or value == []:
-            return "未填写"
-        shown = step.show(value) if not isinstance(value, list) else "、".join(value)
-        # The summary is for checking and must stay one short message: long notes are cut.
-        if len(shown) <= SUMMARY_VALUE:
-            return shown
-        return f"{shown[:SUMMARY_VALUE]}……（共{len(shown)}字）"
-
-    def _confirm(self, msg: Incoming, ctx: Context) -> Reply:
-        shown = [s for s in self.steps if s.label and s.when(ctx)]
-        try:
-            if parse_yes_no(msg.text) and normalize_command_text(msg.text) != "1":  # 1: item 1
-                return self._complete(ctx)
-        except NotAChoice:
-            pass
-        try:
-            index = parse_choice(msg.text, [s.label for s in shown])
-        except NotAChoice:
-            return self._summary(ctx, "请回复“确认”提交，或回复数字修改对应的项。")
-        ctx.data["editing"] = True
-        return self._ask(ctx, shown[index], "")
 
     def _complete(self, ctx: Context) -> Reply:
         answers = self.answers(ctx)
@@ -281,7 +290,7 @@ class Form:
             return Reply.text("请回复1继续上次的，或回复2重新开始。", options=())
         if again:
             return self.start(msg, ctx)
-        if step_name == CONFIRM:
+        if step_name in (CONFIRM, CHANGE):
             return self._summary(ctx)
         step = self._by_name.get(step_name)
         return self._ask(ctx, step, "好的，我们接着来。") if step else self.start(msg, ctx)

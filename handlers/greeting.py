@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from bot.messages import Incoming, Reply
 from bot.router import Context
+from handlers.commands import normalize_command_text
 from handlers.texts import text
+from handlers.validators import parse_chinese_number
 
 MENU_ACTIONS = ("menu:policy", "menu:register", "menu:booking", "menu:subscribe", "menu:handoff")
+ACKS = frozenset({"好", "好的", "好吧", "好嘞", "好滴", "嗯", "嗯好", "哦", "噢", "喔", "行", "行吧",
+                  "可以", "收到", "知道了", "知道", "明白", "明白了", "了解", "懂了", "ok", "okay",
+                  "是", "是的", "对", "对的", "没事", "没事了", "没问题", "哦哦", "噢噢"})
 
 
 def menu_reply(*before: str) -> Reply:
@@ -42,6 +48,36 @@ def unsubscribe(msg: Incoming, ctx: Context) -> Reply:
 def hello(msg: Incoming, ctx: Context) -> Reply:
     """A greeting gets a greeting and the menu."""
     return menu_reply(text("greeting"))
+
+
+def _number(word: str) -> bool:
+    return word.isdigit() or parse_chinese_number(word) is not None
+
+
+def filler(text_: str) -> str | None:
+    """What a message that asks nothing is: "number", "ack" (好的, 嗯), "bare" (one
+    character, punctuation or emoji only), else None. Never a question for staff."""
+    word = normalize_command_text(text_)
+    if _number(word):
+        return "number"
+    if word in ACKS or re.sub(r"(.)\1+", r"\1", word) in ACKS:
+        return "ack"
+    return "bare" if len(word) <= 1 else None
+
+
+def is_filler(msg: Incoming, ctx: Context) -> bool:
+    """Predicate: a bare number, "好的", "嗯", a single character (no list picked it)."""
+    return msg.kind == "text" and filler(msg.text) is not None
+
+
+def nudge(msg: Incoming, ctx: Context) -> Reply:
+    """No question in it: the menu, politely; a number beyond an open list says the range."""
+    kind = filler(msg.text)
+    count = len(ctx.options)
+    if kind == "number" and count:  # the list stays open: the person may try again
+        where = "1" if count == 1 else f"1到{count}之间的数字"
+        return Reply.text(text("idle_number_in_list", where=where))
+    return menu_reply(text(f"idle_{kind}"))
 
 
 def menu(msg: Incoming, ctx: Context) -> Reply:

@@ -6,9 +6,13 @@ import re
 
 from bot.messages import Incoming
 from bot.router import Context
+from handlers.levy_form import figures
 from knowledge.text import normalize
 
 # A request, not a question about the thing: "我想登记" yes, "登记要带什么" no.
+# The calculator is also wanted when the levy is asked about with the unit's own staff count
+# ("我们公司200人 有1个残疾职工 要交多少保障金"); "30人以下的企业要交吗" is a rule, not a count.
+LEVY_ASKED = re.compile(r"保障金|残保金|(交|缴)(多少|几|钱)")
 QUESTION = re.compile(r"(吗|么|啥|什么|嘛|怎么|如何|哪|多少|几|是不是|能不能|可不可以|有没有)")
 INTENTS: dict[str, tuple[re.Pattern[str], ...]] = {
     "register": (re.compile(r"(登记|报名|报个名|登記).{0,6}(就业|求职|找工作|工作|需求)"),
@@ -20,7 +24,7 @@ INTENTS: dict[str, tuple[re.Pattern[str], ...]] = {
                 re.compile(r"^(服务预约|预约服务|预约|我要预约|我想预约)$")),
     "subscribe": (re.compile(r"(订阅|通知我|告诉我|提醒我|推送|发给我|通知一下)"),
                   re.compile(r"^(活动订阅|订阅)$")),
-    "levy": (re.compile(r"(算|计算|测算|估算).{0,6}(保障金|残保金)"),
+    "levy": (re.compile(r"(?<!怎么)(?<!如何)(?<!咋)(算|计算|测算|估算)(?!不算).{0,12}(保障金|残保金)"),
              re.compile(r"(保障金|残保金).{0,4}(计算器|算一下|怎么算出|帮我算)")),
 }
 
@@ -34,6 +38,8 @@ def intent_of(text: str) -> str | None:
             if name != "levy" and asks_about_it:
                 continue
             return name
+    if LEVY_ASKED.search(words) and "staff" in figures(words):
+        return "levy"
     return None
 
 

@@ -39,7 +39,18 @@ CONSENT = ("办理就业登记需要收集敏感个人信息，请您单独确�
            "谁能看到：区残联和区人社局的工作人员。\n"
            "保存多久：{keep}。\n"
            "怎么撤回：随时回复“我的信息”，可以查看、修改、撤回同意并删除全部信息。\n"
-           "不同意也可以继续使用政策咨询等其他服务。\n请回复：")
+           "不同意也可以继续使用政策咨询等其他服务。")
+CONSENT_AGAIN = "请回复1同意，2不同意；回复“重复”再听一遍说明。"
+
+
+def _whose(ctx: Context) -> str:
+    """Who the personal questions are about: "您", or "残疾人本人" when family fills it in."""
+    return "残疾人本人" if ctx.user.role == "family" else "您"
+
+
+def _about(text: str):  # type: ignore[no-untyped-def]
+    """A prompt about the person registered: "{who}住在哪个街道？"."""
+    return lambda ctx: text.format(who=_whose(ctx))
 
 
 def _role_known(ctx: Context) -> bool:
@@ -118,7 +129,8 @@ def _certificate_checked(value: str, ctx: Context) -> Reply | None:
 def _phone_prompt(ctx: Context) -> str:
     cert = FORM.value(ctx, "certificate") or {}
     note = OTHER_FORMAT_NOTE if cert and not cert.get("checked") else ""
-    return note + "请留一个联系电话（手机号，或天津的固定电话）。"
+    whose = "（您的或残疾人本人的都可以）" if ctx.user.role == "family" else ""
+    return note + f"请回复一个联系电话{whose}，手机号或天津的固定电话都可以。"
 
 
 def _streets(ctx: Context) -> list[str]:
@@ -176,25 +188,26 @@ FORM = Form(
              after=_set_role),
         Step("relation", "您和这位残疾人是什么关系？", choices=RELATIONS,
              when=lambda ctx: ctx.user.role == "family"),
-        Step("consent", _consent_prompt, choices=("同意", "不同意"), after=_consented),
-        Step("name", lambda ctx: "请告诉我" + ("残疾人本人" if ctx.user.role == "family" else "您")
-             + "的姓名。", parse=lambda text, ctx: parse_name(text), personal=True, label="姓名"),
-        Step("certificate", "请发送残疾人证号（20位，在残疾人证第一页）。", parse=_certificate,
-             personal=True, label="残疾人证", after=_certificate_read, chain=True,
-             show=lambda cert: mask_certificate(cert["number"])),
+        Step("consent", _consent_prompt, choices=("同意", "不同意"), after=_consented,
+             reprompt=CONSENT_AGAIN),
+        Step("name", _about("请回复{who}的姓名。"), parse=lambda text, ctx: parse_name(text),
+             personal=True, label="姓名"),
+        Step("certificate", _about("请回复{who}的残疾人证号（20位，在残疾人证第一页）。"),
+             parse=_certificate, personal=True, label="残疾人证", after=_certificate_read,
+             chain=True, show=lambda cert: mask_certificate(cert["number"])),
         Step("certificate_ok", _certificate_prompt_check, choices=("对", "不对，重新输入"),
              when=lambda ctx: bool((FORM.value(ctx, "certificate") or {}).get("checked")),
              after=_certificate_checked),
         Step("phone", _phone_prompt,
              parse=lambda text, ctx: parse_phone(text), personal=True, label="联系电话",
              show=mask_phone),
-        Step("street", "您住在哪个街道？请回复数字：", choices=_streets, label="所在街道"),
-        Step("education", "您的文化程度是？", choices=EDUCATION, label="文化程度"),
-        Step("job_kinds", "想做哪类工作？可以多选，例如回复：1 3", choices=JOB_KINDS,
-             multiple=True, label="求职意向"),
-        Step("modes", "希望怎样就业？可以多选：", choices=MODES, multiple=True, label="就业方式"),
-        Step("skills", "有什么技能或证书？", optional=True, label="技能和证书"),
-        Step("accessibility", "工作中需要哪些无障碍支持？例如读屏软件、手语翻译。",
+        Step("street", _about("{who}住在哪个街道？"), choices=_streets, label="所在街道"),
+        Step("education", _about("{who}的文化程度是？"), choices=EDUCATION, label="文化程度"),
+        Step("job_kinds", _about("{who}想做哪类工作？"), choices=JOB_KINDS, multiple=True,
+             label="求职意向"),
+        Step("modes", "希望怎样就业？", choices=MODES, multiple=True, label="就业方式"),
+        Step("skills", _about("{who}有什么技能或证书？"), optional=True, label="技能和证书"),
+        Step("accessibility", _about("{who}工作中需要哪些无障碍支持？例如读屏软件、手语翻译。"),
              optional=True, label="无障碍需求"),
     ),
 )

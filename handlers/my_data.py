@@ -17,11 +17,16 @@ from db.models import (AuditLog, Consent, Conversation, Handoff, InboundMessage,
                        Registration, UnansweredQuestion, User)
 from db.state import erased_delivery_key
 from handlers import job_demand
+from handlers.common import open_form
 from handlers.greeting import menu_reply
 from handlers.commands import normalize_command_text as plain
 
-PHRASES = {"我的信息", "我的资料", "我的登记", "查看我的信息", "查看我的登记", "删除我的信息",
-           "删除我的资料", "撤回同意", "修改我的信息", "个人信息", "隐私", "修改身份"}
+WANTS = {"删除我的信息": "delete", "删除我的资料": "delete", "删除我的登记": "delete",
+         "删除信息": "delete", "删除我的个人信息": "delete", "撤回同意": "delete",
+         "撤回我的同意": "delete", "修改身份": "role"}  # straight to that choice
+PHRASES = {"我的信息", "我的资料", "我的登记", "查看我的信息", "查看我的登记", "修改我的信息",
+           "个人信息", "隐私", *WANTS}
+LABELS = {"show": "查看我的信息", "delete": "删除我的信息", "role": "修改我的身份"}
 SHOW_LIMIT = 380  # characters of registrations shown before the numbered options
 ROLE_NAMES = {"jobseeker": "残疾人本人", "family": "家属", "employer": "用人单位",
               "unknown": "还没有说明"}
@@ -40,12 +45,19 @@ def registrations(ctx: Context) -> list[Registration]:
 
 
 def show(msg: Incoming, ctx: Context) -> Reply:
-    """What is stored, masked so a screen reader reads it well, and what can be done."""
-    if ctx.conversation.state:  # any open form ends, so "1"/"2" pick from this list
+    """我的信息 (or 删除…, 修改身份) in any state: a form half filled is not thrown away unasked."""
+    wanted = WANTS.get(plain(msg.text), "show")
+    form = open_form(ctx)
+    if form is not None:
+        return form.ask_to_leave(ctx, LABELS[wanted], f"mydata:{wanted}")
+    if ctx.conversation.state:  # a state of no form: end it, so "1"/"2" pick from this list
         ctx.conversation.state = None
         ctx.data.clear()
-    if plain(msg.text) == "修改身份":
-        return change_role("", msg, ctx)
+    return action(wanted, msg, ctx)
+
+
+def stored(ctx: Context) -> Reply:
+    """What is stored, masked so a screen reader reads it well, and what can be done."""
     rows = registrations(ctx)
     lines = [f"您的身份：{ROLE_NAMES.get(ctx.user.role, '还没有说明')}。"]
     if not rows:
@@ -66,6 +78,8 @@ def show(msg: Incoming, ctx: Context) -> Reply:
 def action(argument: str, msg: Incoming, ctx: Context) -> Reply:
     """The choices of 我的信息: edit, delete (asked twice), change role."""
     verb, _, rest = argument.partition(":")
+    if verb == "show":
+        return stored(ctx)
     if verb == "edit":
         return edit(rest, msg, ctx)
     if verb == "delete":

@@ -6,7 +6,9 @@ from bot.masking import scrub
 from bot.messages import Incoming, Reply
 from bot.router import Context
 from db.models import UnansweredQuestion
+from handlers.greeting import filler
 from handlers.texts import text
+from knowledge import scope
 from knowledge.curation import MAX_REPLY, render_answer, render_brief, render_detail
 
 AUDIENCES = {"jobseeker", "family", "employer", "staff"}
@@ -33,9 +35,12 @@ def answer(msg: Incoming, ctx: Context) -> Reply:
 
 
 def no_answer(msg: Incoming, ctx: Context) -> Reply:
-    """Nothing fits: record the question for staff and offer a person."""
-    ctx.session.add(UnansweredQuestion(user_id=ctx.user.user_id, question=scrub(msg.text)[:1000],
-                                       asked_at=ctx.now, status="open"))
+    """Nothing fits: record the question for staff (not a number, "好的" or "你好") and offer
+    a person."""
+    if filler(msg.text) is None and scope.smalltalk(msg.text) is None:
+        ctx.session.add(UnansweredQuestion(user_id=ctx.user.user_id,
+                                           question=scrub(msg.text)[:1000], asked_at=ctx.now,
+                                           status="open"))
     return Reply.text(text("no_answer"), options=())
 
 

@@ -14,7 +14,7 @@ import pytest
 from db.models import Conversation, Handoff, Registration
 from handlers.forms import FOOTER, RESUME
 from tests.dialog import (FAMILY_WALK, LEVY_WALK, REGISTRATION_WALK, restore, rows, run, say,
-                          state_of, walk)
+                          snapshot, state_of, walk)
 
 WORDS = {  # the command → ways people type it alone (simplified, traditional, full-width, …)
     "menu": ("菜单", "菜單", " 主菜单！"),
@@ -34,6 +34,8 @@ def every_state(chat: Any) -> dict[str, tuple[str, dict[str, Any]]]:
                         ("cmd-levy", LEVY_WALK)):
         for state, saved in walk(chat, user, steps).items():
             states.setdefault(state, (user, saved))
+    say(chat, "cmd-reg", "修改")  # from the summary to the numbered list of fields
+    states["register:__change"] = ("cmd-reg", snapshot(chat, "cmd-reg"))
     user, saved = states["register:phone"]
     data = {**json.loads(saved["data"]), "resume": True}
     states["resume:register:phone"] = (user, {**saved, "data": json.dumps(data),
@@ -50,7 +52,7 @@ def conversation(chat: Any, user: str) -> tuple[str | None, dict[str, Any]]:
 @pytest.mark.parametrize("command", list(WORDS))
 def test_universal_commands_work_in_every_state_of_every_form(chat: Any, command: str) -> None:
     states = every_state(chat)
-    assert len(states) == 19
+    assert len(states) == 20
     for n, (name, (user, saved)) in enumerate(sorted(states.items())):
         word = WORDS[command][n % len(WORDS[command])]
         restore(chat, user, saved)
@@ -69,8 +71,12 @@ def test_universal_commands_work_in_every_state_of_every_form(chat: Any, command
             trail = before.get("trail", [])
             form = saved["state"].partition(":")[0]
             expected = f"{form}:{trail[-1]}" if trail else saved["state"]
+            if name == "register:__change":  # from the list of fields: the summary again
+                expected = "register:__confirm"
             assert state == expected, where
-            assert FOOTER in replies[-1] or "请核对" in replies[-1], where
+            assert FOOTER not in replies[-1], where  # said once, when the form started
+            assert "请核对" in replies[-1] or "回复" in replies[-1].splitlines()[-1] \
+                or "跳过" in replies[-1], where
             assert "resume" not in data, where
             if not trail:
                 assert "这已经是第一步了" in replies[-1], where
@@ -80,11 +86,14 @@ def test_universal_commands_work_in_every_state_of_every_form(chat: Any, command
             assert len(chat.api_messages("staff01")) == notices + 1, where
             assert "已通知工作人员" in replies[0] and len(replies) == 2, where
             question = ("继续上次的" if "resume" in before else "请核对您填写的信息"
-                        if saved["state"].endswith("__confirm") else FOOTER)
+                        if saved["state"].endswith("__confirm") else "要修改哪一项"
+                        if saved["state"].endswith("__change") else "回复")
             assert "已保存，可以接着回答" in replies[1] and question in replies[1], where
+            assert FOOTER not in replies[1], where
         elif command == "help":
             assert (state, data) == (saved["state"], before), where
-            assert "使用说明" in replies[0], where
+            assert "使用说明" in replies[0] and "返回：回到上一步" in replies[0], where
+            assert "可以接着回答" in replies[1], where
         else:
             assert (state, data) == (saved["state"], before), where
             assert replies == [saved["last_prompt"]], where
@@ -111,14 +120,33 @@ def test_numbered_choices_accept_digits_chinese_numerals_and_words(chat: Any,
     assert "所在街道：光复道街" in say(chat, user, "重复")
 
 
-def test_the_summary_takes_numbers_in_any_form(chat: Any) -> None:
+def test_the_summary_is_confirmed_in_words_and_numbers_pick_from_the_list_of_fields(
+        chat: Any) -> None:
     user = "cmd-summary"
     states = walk(chat, user, REGISTRATION_WALK)
-    for answer, asked in (("１", "请告诉我您的姓名"), ("第三个", "联系电话"), ("所在街道", "街道"),
-                          ("10", "请回复“确认”提交")):
+    summary = states["register:__confirm"]["last_prompt"]
+    assert "1. " not in summary and "姓名：欧阳明远" in summary  # values, read without numbers
+    assert summary.endswith("都对请回复“确认”提交；要改请回复“修改”。")
+    for number in ("1", "１", "第一个", "2"):  # "1" was "yes" before: here it is asked again
         restore(chat, user, states["register:__confirm"])
+        again = say(chat, user, number)
+        assert "请回复“确认”提交" in again and "修改" in again, number
+        assert state_of(chat, user) == "register:__confirm" and rows(chat, Registration) == []
+    assert say(chat, user, "重复") == summary  # the brief re-prompt stands for the summary
+    for word, asked in (("修改电话", "联系电话"), ("所在街道", "住在哪个街道")):
+        restore(chat, user, states["register:__confirm"])
+        assert asked in say(chat, user, word), word
+    for word in ("修改", "不对"):
+        restore(chat, user, states["register:__confirm"])
+        listing = say(chat, user, word)
+        assert "要修改哪一项？请回复数字：\n1. 姓名：欧阳明远\n2. 残疾人证" in listing, word
+        assert state_of(chat, user) == "register:__change"
+    for answer, asked in (("１", "请回复您的姓名"), ("第三个", "联系电话"), ("所在街道", "街道"),
+                          ("10", "请回复1到9之间的序号")):
+        restore(chat, user, states["register:__confirm"])
+        say(chat, user, "修改")
         assert asked in say(chat, user, answer), answer
-    assert "登记成功" in say(chat, user, "确认")
+    assert "登记成功" in say(chat, user, "确认")  # in the list too: nothing more to change
 
 
 @pytest.mark.parametrize("skip", ["跳过", "不知道", "没有", "无", "跳过。"])

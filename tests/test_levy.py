@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handlers.levy import FOOTER, Estimate, UnitKind, estimate, render
+from handlers.levy_form import figures
 
 D = Decimal
 
@@ -178,3 +179,17 @@ def test_any_estimate_renders_within_500_characters(kind, staff, share, wage, ci
     if result.amount is not None:
         assert result.amount >= 0
         assert result.amount <= D(staff) * D("0.015") * D(wage)
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("我们公司200人 有1个残疾职工 要交多少保障金", {"kind": "企业", "staff": 200, "disabled": 1.0}),
+    ("单位职工一共80，残疾人两个，年平均工资12.5万", {"staff": 80, "disabled": 2.0,
+                                                    "wage": "125000.0"}),
+    ("学校有50名教职工，没有残疾人", {"kind": "事业单位", "staff": 50, "disabled": 0.0}),
+    ("30人以下的企业要交吗", {"kind": "企业"}),
+    ("我们厂100人 月工资5000 交多少残保金", {"kind": "企业", "staff": 100}),
+    ("公司20人 有30个残疾人", {"kind": "企业", "staff": 20}),  # more than the staff: asked
+    ("帮我算一下", {}),
+])
+def test_figures_are_taken_from_a_sentence_only_when_they_fit(text, found):
+    assert figures(text) == found

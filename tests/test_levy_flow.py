@@ -98,3 +98,52 @@ def test_without_the_city_wage_the_cap_is_not_checked(chat: Any) -> None:
     assert "单位类型" in result
     turns = run(chat, "levy-no-city", ["1", "200", "1", "80000"])
     assert "尚未设置本市职工年平均工资" in turns[-1][0]
+
+
+def test_a_natural_request_enters_the_calculator(calc: Any) -> None:
+    user = "levy-natural"
+    opening = say(calc, user, "帮我算一下我们公司要交多少残保金")
+    assert "按您说的：单位是企业。" in opening and "还需要回答3个问题" in opening
+    assert opening.endswith("上年在职职工有多少人？请回复数字，例如：200")
+    assert "您是想问" not in opening
+    turns = run(calc, user, ["200", "1", "8万"])
+    assert "估算金额：144,000.00 元" in turns[-1][0]
+
+
+def test_figures_in_the_request_are_read_back_and_only_the_missing_asked(calc: Any) -> None:
+    user = "levy-figures"
+    opening = say(calc, user, "我们公司200人 有1个残疾职工 要交多少保障金")
+    assert "按您说的：单位是企业，上年在职职工200人，已安排残疾人1名。" in opening
+    assert "还需要回答1个问题" in opening and "年平均工资是多少元" in opening
+    assert state_of(calc, user) == "levy:wage"
+    # 返回 reaches the figures taken from the request, to change one.
+    assert "已安排多少名残疾人" in say(calc, user, "返回")
+    assert "年平均工资是多少元" in say(calc, user, "2")
+    result = say(calc, user, "80000")
+    assert "差额人数：3 − 2 = 1 人" in result and "估算金额：40,000.00 元" in result
+
+
+def test_every_figure_given_gives_the_estimate_at_once(calc: Any) -> None:
+    user = "levy-all"
+    [readback, result, after] = run(calc, user, ["我们公司200人，1个残疾职工，平均工资8万，"
+                                                  "要交多少残保金？"])[0]
+    assert "年平均工资80000元" in readback and "下面是估算结果" in readback
+    assert "估算金额：144,000.00 元" in result and "菜单" in after
+    assert state_of(calc, user) is None
+
+
+def test_a_missing_unit_kind_is_asked_first_then_the_rest_is_taken(calc: Any) -> None:
+    user = "levy-kind"
+    opening = say(calc, user, "我们单位300个人 没招残疾人 保障金交多少")
+    assert "上年在职职工300人，已安排残疾人0名" in opening and "1. 企业" in opening
+    assert "年平均工资是多少元" in say(calc, user, "事业单位")
+    assert "差额人数：4.5 − 0 = 4.5 人" in say(calc, user, "6万")
+
+
+@pytest.mark.parametrize("question", ["30人以下的企业要交保障金吗", "公司没招残疾人要交多少钱",
+                                      "残保金是什么"])
+def test_questions_about_the_levy_stay_policy_questions(calc: Any, question: str) -> None:
+    user = f"levy-q-{len(question)}"
+    reply = say(calc, user, question)
+    assert "出处" in reply or "您是想问" in reply
+    assert state_of(calc, user) is None

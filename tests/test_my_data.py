@@ -20,8 +20,8 @@ def test_my_data_shows_masked_data_and_corrects_a_field(chat: Any) -> None:
     assert f"{NAME}，证号尾号{CERT[14:18]}，手机尾号1234" in shown
     assert "1. 修改登记信息" in shown and "2. 撤回同意并删除我的全部信息" in shown
     assert PHONE not in shown and CERT not in shown and "视力" not in shown
-    summary = say(chat, user, "1")
-    assert "请核对您填写的信息" in summary and "联系电话：手机尾号1234" in summary
+    listing = say(chat, user, "1")  # straight to the numbered list of fields
+    assert "要修改哪一项" in listing and "3. 联系电话：手机尾号1234" in listing
     assert "联系电话" in say(chat, user, "3")
     assert "联系电话：手机尾号9876" in say(chat, user, "+86 136 0000 9876")
     assert "已更新之前的登记" in say(chat, user, "确认")
@@ -41,14 +41,40 @@ def test_my_data_without_a_registration_and_changing_role(chat: Any) -> None:
     assert "您还没有登记信息" in run(chat, user, ["我的信息", "1"])[1][0]
 
 
-def test_my_data_works_in_the_middle_of_the_calculator(chat: Any) -> None:
+def test_my_data_in_the_middle_of_a_form_asks_before_leaving_it(chat: Any) -> None:
     user = "mine-levy"
     run(chat, user, ["算一下保障金", "1"])
     assert state_of(chat, user) == "levy:staff"
+    ask = say(chat, user, "我的信息")
+    assert "保障金估算还没有完成" in ask and "1. 继续填写\n2. 查看我的信息" in ask
+    assert state_of(chat, user) == "levy:staff"  # nothing thrown away yet
+    assert "请回复1继续填写" in say(chat, user, "200")  # not taken as the staff count
+    carry_on = say(chat, user, "1")
+    assert "我们接着填写" in carry_on and "在职职工有多少人" in carry_on
+    assert "已安排多少名残疾人" in say(chat, user, "200")
     say(chat, user, "我的信息")
+    shown = say(chat, user, "2")
+    assert "您的身份" in shown and "1. 修改登记信息" in shown
     assert state_of(chat, user) is None  # so "2" picks from 我的信息, not a staff count
     assert "确定要撤回同意并删除" in say(chat, user, "2")
     assert "1. 政策咨询" in say(chat, user, "2")  # 不删了
+
+
+def test_delete_my_data_goes_straight_to_the_confirmation(chat: Any) -> None:
+    user = "mine-delete-now"
+    register(chat, user, name=NAME, cert=CERT, phone=PHONE)
+    for phrase in ("删除我的信息", "撤回同意", "删除我的资料。"):
+        asked = say(chat, user, phrase)
+        assert asked.startswith("确定要撤回同意并删除您的全部信息吗"), phrase
+        assert "1. 确定删除" in asked and "您的身份" not in asked
+    # In the middle of a registration: asked first, then the same confirmation.
+    run(chat, user, ["菜单", "就业登记", "同意"])
+    assert state_of(chat, user) == "register:name"
+    ask = say(chat, user, "删除我的信息")
+    assert "就业登记还没有完成" in ask and "2. 删除我的信息" in ask
+    assert "确定要撤回同意并删除" in say(chat, user, "2")
+    assert "已撤回同意" in say(chat, user, "1")
+    assert rows(chat, Registration) == [] and rows(chat, Consent) == []
 
 
 def test_deletion_leaves_no_personal_data_in_any_table(chat: Any, services: Any) -> None:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import update
 
 from db.models import Consent, Conversation, Handoff, InboundMessage, Registration, User
-from tests.dialog import (another_app, assert_reply_rules, certificate, register, rows, run,
-                          say, state_of)
+from bot.settings import load_settings
+from handlers.forms import FOOTER
+from tests.dialog import (REGISTRATION_WALK, another_app, assert_reply_rules, certificate,
+                          register, rows, run, say, state_of, walk)
 
+ROOT = Path(__file__).resolve().parent.parent
 CERT = certificate()  # 1990-03-07, 肢体一级
 PERSONAL = "（个人信息，不保存原文）"
 
@@ -26,9 +30,9 @@ def test_registration_with_corrections_and_a_restart_in_the_middle(
     turns = run(chat, user, ["我想登记找工作", "1", "同意", "欧阳明远", CERT[:16]])
     assert "请问您是" in turns[0][0] and "3. 用人单位" in turns[0][0]
     assert "单独确认是否同意" in turns[1][0]
-    assert "请告诉我您的姓名" in turns[2][0]
-    assert "请发送残疾人证号" in turns[3][0]
-    assert "您发来的是16位" in turns[4][0] and "请发送残疾人证号" in turns[4][0]
+    assert "请回复您的姓名" in turns[2][0]
+    assert "请回复您的残疾人证号" in turns[3][0]
+    assert "您发来的是16位" in turns[4][0] and "请回复您的残疾人证号" in turns[4][0]
     assert state_of(chat, user) == "register:certificate"
 
     check = say(chat, user, CERT)
@@ -57,13 +61,16 @@ def test_registration_with_corrections_and_a_restart_in_the_middle(
         assert expected in summary
     assert "13812345678" not in summary and CERT not in summary
 
-    # Corrections from the summary: each goes back to the summary; the certificate is re-checked.
+    # Corrections from the summary ("修改", then a number, or a field's name): each goes back
+    # to the summary; the certificate is re-checked.
+    assert "1. 姓名：欧阳明远" in say(chat, user, "修改")
     assert "联系电话" in say(chat, user, "3")
     assert "联系电话：手机尾号1111" in say(chat, user, "13900001111")
-    assert "请发送残疾人证号" in say(chat, user, "2")
+    assert "请回复您的残疾人证号" in say(chat, user, "修改残疾人证")
     assert "对吗" in say(chat, user, CERT)
     assert "请核对您填写的信息" in say(chat, user, "对")
-    assert "请告诉我您的姓名" in say(chat, user, "第一个")
+    run(chat, user, ["不对"])
+    assert "请回复您的姓名" in say(chat, user, "第一个")
     assert "姓名：欧阳明辉" in say(chat, user, "我叫欧阳明辉")
     done = say(chat, user, "确认")
     assert "登记成功" in done and "手机尾号1111" in done and "我的信息" in done
@@ -91,9 +98,15 @@ def test_a_family_member_registers_for_someone(chat: Any) -> None:
     turns = run(chat, user, ["就业登记", "家属", "第一个"])
     assert "您和这位残疾人是什么关系" in turns[1][0]
     assert "为您的家人提供就业服务" in turns[2][0]
-    assert "请告诉我残疾人本人的姓名" in say(chat, user, "1")
-    run(chat, user, ["王小红", certificate("12010519851111002", "2", "3"), "对", "022-87654321",
-                     "2", "1", "7", "2 3", "跳过", "手语翻译"])
+    assert "请回复残疾人本人的姓名" in say(chat, user, "1")
+    assert "请回复残疾人本人的残疾人证号" in say(chat, user, "王小红")
+    turns = run(chat, user, [certificate("12010519851111002", "2", "3"), "对", "022-87654321",
+                             "2", "1", "7", "打包分拣", "2 3", "跳过", "手语翻译"])
+    for turn, asked in zip(turns[1:], ("您的或残疾人本人的都可以", "残疾人本人住在哪个街道",
+                                       "残疾人本人的文化程度", "残疾人本人想做哪类工作",
+                                       "具体是什么", "希望怎样就业", "残疾人本人有什么技能",
+                                       "残疾人本人工作中需要")):
+        assert asked in turn[0], asked
     summary = say(chat, user, "返回")  # from the summary: the last question again
     assert "无障碍支持" in summary
     assert "请核对" in say(chat, user, "手语翻译")
@@ -103,6 +116,7 @@ def test_a_family_member_registers_for_someone(chat: Any) -> None:
     assert (row.user_id, row.relation, row.name) == (user, "监护人", "王小红")
     assert (row.category, row.grade, row.phone) == ("听力", "三级", "022-87654321")
     assert (row.employment_modes, row.accessibility) == ("非全日制、居家就业", "手语翻译")
+    assert (row.street, row.job_kinds) == ("望海楼街", "其他：打包分拣")
     [consent] = rows(chat, Consent, user_id=user)
     assert consent.relation == "监护人" and consent.purpose == "job_registration"
     assert rows(chat, User, user_id=user)[0].role == "family"
@@ -193,9 +207,9 @@ def test_coming_back_after_hours_offers_to_continue_or_start_over(chat: Any,
     assert "还没有完成" in offer and "1. 继续上次的" in offer and "2. 重新开始" in offer
     assert "请回复1继续上次的" in say(chat, user, "嗯？")
     resumed = say(chat, user, "继续")
-    assert "我们接着来" in resumed and "请告诉我您的姓名" in resumed
+    assert "我们接着来" in resumed and "请回复您的姓名" in resumed
     assert state_of(chat, user) == "register:name"
-    assert "请发送残疾人证号" in say(chat, user, "欧阳明远")
+    assert "请回复您的残疾人证号" in say(chat, user, "欧阳明远")
     assert "对吗" in say(chat, user, CERT)
 
     away(5)
@@ -231,3 +245,76 @@ def test_long_notes_keep_the_summary_one_short_message_and_are_saved_whole(chat:
     say(chat, "notes1", "确认")
     [saved] = rows(chat, Registration)
     assert (saved.skills, saved.accessibility) == (skills, needs)
+
+
+def test_the_demo_configuration_offers_the_districts_ten_streets_and_other_asks_where(
+        database: str, simulator: Any, knowledge_base: Any) -> None:
+    streets = load_settings(ROOT / "config.example.toml", env={}).district.streets
+    assert streets == ("光复道街", "望海楼街", "鸿顺里街", "新开河街", "铁东路街", "建昌道街",
+                       "宁园街", "王串场街", "江都路街", "月牙河街")  # policy-facts.md §11
+    user = "reg-streets"
+    with another_app(database, simulator, knowledge_base,
+                     district={"streets": list(streets)}) as chat:
+        run(chat, user, ["我想登记找工作", "1", "同意", "欧阳明远", CERT, "对"])
+        asked = say(chat, user, "13812345678")
+        assert "1. 光复道街\n2. 望海楼街" in asked and "10. 月牙河街" in asked
+        assert "11. 其他街道或不在河北区\n请回复数字。" in asked
+        what = say(chat, user, "11")
+        assert "您选了“其他街道或不在河北区”，具体是什么" in what and "20字以内" in what
+        assert "文化程度" in say(chat, user, "南开区长虹街道嘉陵道附近的小区，离这边挺远的")
+        run(chat, user, ["1", "1", "1", "跳过"])
+        summary = say(chat, user, "跳过")
+        assert "所在街道：其他街道或不在河北区：南开区长虹街道嘉陵道附近的……（共31字）" in summary
+        assert "登记成功" in say(chat, user, "确认")
+        [row] = rows(chat, Registration)
+        assert row.street == "其他街道或不在河北区：南开区长虹街道嘉陵道附近的小区，离这边挺"
+
+
+def test_other_in_a_choice_asks_what_and_keeps_it_or_skips(chat: Any) -> None:
+    user = "reg-other"
+    walk(chat, user, REGISTRATION_WALK[:9])
+    assert state_of(chat, user) == "register:job_kinds"
+    assert "具体是什么" in say(chat, user, "1 7")
+    assert "想做哪类工作" in say(chat, user, "返回")  # the choice itself again
+    assert "具体是什么" in say(chat, user, "7、1")
+    assert "希望怎样就业" in say(chat, user, "调酒、咖啡")
+    run(chat, user, ["1", "跳过"])
+    assert "求职意向：手工制作、其他：调酒，咖啡" in say(chat, user, "跳过")
+    # From the summary, changed to a bare "其他" (跳过 says nothing more).
+    run(chat, user, ["修改", "6", "7"])
+    assert "求职意向：其他\n" in say(chat, user, "跳过")
+    say(chat, user, "确认")
+    [row] = rows(chat, Registration)
+    assert row.job_kinds == "其他"
+
+
+def test_a_reply_to_the_consent_that_is_no_choice_gets_a_short_re_prompt(chat: Any) -> None:
+    user = "reg-consent-brief"
+    [[opening], [consent]] = run(chat, user, ["我想登记找工作", "1"])
+    assert FOOTER in opening and len(consent) > 200 and FOOTER not in consent
+    for line in ("什么意思", "好的", "嗯"):
+        assert say(chat, user, line) == "请回复1同意，2不同意；回复“重复”再听一遍说明。", line
+    full = say(chat, user, "重复")
+    assert "单独确认是否同意" in full and full.endswith("1. 同意\n2. 不同意\n请回复数字。")
+    assert FOOTER not in full
+    # A question there is answered, then the short re-prompt, not the whole text again.
+    [[answer, again]] = run(chat, user, ["残疾人证怎么办理"])
+    assert "残疾人证" in answer and "出处" in answer
+    assert again == "我们接着就业登记。\n请回复1同意，2不同意；回复“重复”再听一遍说明。"
+    assert "单独确认是否同意" in say(chat, user, "再说一遍")
+    assert "请回复您的姓名" in say(chat, user, "1")
+
+
+def test_back_cancel_and_handoff_are_explained_once_when_a_form_starts(chat: Any) -> None:
+    user = "reg-footer"
+    turns = run(chat, user, ["我想登记找工作", "1", "同意", "欧阳明远", "不知道"])
+    assert FOOTER in turns[0][0]
+    assert not any(FOOTER in reply for turn in turns[1:] for reply in turn)
+    assert turns[2][0] == "请回复您的姓名。" and turns[4][0].endswith("请回复您的残疾人证号"
+                                                                       "（20位，在残疾人证第一页）。")
+    helped = run(chat, user, ["帮助"])[0]
+    assert "返回：回到上一步" in helped[0] and "取消：结束当前办理" in helped[0]
+    assert "人工：请工作人员帮忙" in helped[0]
+    assert helped[1] == "您的就业登记还在，可以接着回答：\n请回复您的残疾人证号（20位，在残疾人证第一页）。"
+    [levy] = run(chat, "reg-footer-levy", ["算一下保障金", "1"])[1:]
+    assert FOOTER not in levy[0] and levy[0] == "上年在职职工有多少人？请回复数字，例如：200"
