@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.__main__ import main
-from bot.staff import EXPORT_COLUMNS
+from bot.staff import EXPORT_COLUMNS, EXPORT_HEADERS
 from db.models import AuditLog, Registration
 from tests.conftest import AGENT_ID, CORP_ID, TEST_DATA_KEY
 from tests.dialog import certificate, register, rows, run, say
@@ -72,8 +72,11 @@ def test_registrations_export_writes_a_csv_for_staff_and_an_audit_row(
 
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     with out.open(encoding="utf-8-sig", newline="") as file:
-        table = list(csv.DictReader(file))
-    assert list(table[0]) == list(EXPORT_COLUMNS)
+        header, *body = list(csv.reader(file))
+    assert header == ["登记编号", "填表人与残疾人的关系", "残疾人姓名", "残疾人证号", "证号已核验",
+                      "残疾类别", "残疾等级", "联系电话", "所在街道", "文化程度", "求职意向",
+                      "就业方式", "技能", "无障碍需求", "登记时间"]
+    table = [dict(zip(EXPORT_COLUMNS, line)) for line in body]
     saved = {row.ref: row for row in rows(chat, Registration)}
     first, second = table
     assert first["ref"] in saved and second["ref"] in saved
@@ -98,7 +101,7 @@ def test_an_empty_export_still_writes_the_header(staff_cli: Any, tmp_path: Path,
     out = tmp_path / "none.csv"
     assert main(["registrations", "export", "--out", str(out)]) == 0
     assert "exported 0 registrations" in capsys.readouterr().out
-    assert out.read_text(encoding="utf-8-sig").splitlines() == [",".join(EXPORT_COLUMNS)]
+    assert out.read_text(encoding="utf-8-sig").splitlines() == [",".join(EXPORT_HEADERS)]
     assert [a.detail for a in rows(staff_cli, AuditLog)] == ["0"]
 
 
