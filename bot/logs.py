@@ -48,7 +48,7 @@ def redact(text: str) -> str:
 def describe(exc: BaseException, limit: int = 200) -> str:
     """`ConnectionError: ... Connection refused` in one redacted line, for logs and the outbox."""
     text = " ".join(str(exc).split())
-    reason = re.search(r"\[Errno -?\d+\][^')\]]*|Connection refused|timed out|"
+    reason = re.search(r"\[Errno -?\d+\][^'\")\]]*|Connection refused|timed out|"
                        r"Name or service not known", text)
     detail = reason.group(0) if reason else text  # urllib3's long wrapper, cut to its cause
     return redact(f"{type(exc).__name__}: {detail}")[:limit]

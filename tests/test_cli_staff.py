@@ -16,8 +16,8 @@ import pytest
 from bot.__main__ import main
 from bot.staff import EXPORT_COLUMNS, EXPORT_HEADERS
 from db.models import AuditLog, Registration
-from tests.conftest import AGENT_ID, CORP_ID, TEST_DATA_KEY
 from tests.dialog import certificate, register, rows, run, say
+from tests.test_operator_cli import operator_config
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CERT = certificate("12010519880808123", "4", "2")
@@ -27,23 +27,7 @@ CERT = certificate("12010519880808123", "4", "2")
 def staff_cli(chat: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """BOT_CONFIG points at a TOML for the test database; logging is put back afterwards."""
     settings = chat.services.settings
-    config = tmp_path / "config.toml"
-    config.write_text(f"""
-[bot]
-demo = false
-[wecom]
-corp_id = "{CORP_ID}"
-agent_id = {AGENT_ID}
-secret = "test-secret"
-token = "testtoken"
-encoding_aes_key = "{settings.wecom.encoding_aes_key}"
-api_base = "{settings.wecom.api_base}"
-handoff_staff = ["staff01"]
-[database]
-url = "{settings.database.url}"
-[security]
-data_key = "{TEST_DATA_KEY}"
-""", encoding="utf-8")
+    config = operator_config(tmp_path, settings.database.url, settings.wecom.api_base)
     monkeypatch.setenv("BOT_CONFIG", str(config))
     for name in [n for n in os.environ if n.startswith("BOT_") and n != "BOT_CONFIG"]:
         monkeypatch.delenv(name)
