@@ -31,14 +31,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _services(with_bot: bool = True, check: bool = True, service: bool = False) -> Any:
-    """Settings, logging and services for a command; `service`: a long-running process logs at
-    the configured level, a one-shot command only its warnings (its result is its output)."""
+    """Settings, logging (see `_logging`) and services for a command."""
     from bot.services import build_services
     from db.migrate import NotMigrated, check_current
 
     settings = load_settings()
-    level = settings.bot.log_level.upper()
-    configure_logging(level if service or level == "DEBUG" else "WARNING")
+    _logging(settings, service)
     services = build_services(settings, with_bot=with_bot)
     if check:
         try:
@@ -49,6 +47,13 @@ def _services(with_bot: bool = True, check: bool = True, service: bool = False) 
             raise ConfigError(f"[database] url: cannot reach the database "
                               f"({type(exc).__name__})") from None
     return services
+
+
+def _logging(settings: Any, service: bool = False) -> None:
+    """A long-running service logs at the configured level; a one-shot or interactive command
+    only its warnings (its result is its output), unless the level is DEBUG."""
+    level = settings.bot.log_level.upper()
+    configure_logging(level if service or level == "DEBUG" else "WARNING")
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -122,6 +127,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from bot.local import chat, chat_user
 
     settings = load_settings()
+    _logging(settings)
     chat(settings, chat_user(settings, args.user, args.really), sys.stdin, sys.stdout)
     return 0
 
@@ -131,7 +137,7 @@ def cmd_simulator(args: argparse.Namespace) -> int:
     from bot.local import run_simulator
 
     settings = load_settings()
-    configure_logging(settings.bot.log_level)
+    _logging(settings, service=True)
     return run_simulator(settings, args.port)
 
 

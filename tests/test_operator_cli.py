@@ -136,6 +136,8 @@ def test_chat_really_talks_as_a_test_user_and_leaves_no_token(database, simulato
                  "--user", "wang", stdin="残疾人就业服务有哪些\n人工\n")
     assert result.returncode == 0, result.stderr
     assert "以 test-wang 的身份对话" in result.stdout and "助手：" in result.stdout
+    for secret in ("test-secret", "corpsecret", "access_token"):  # not even the simulator's log
+        assert secret not in result.stdout + result.stderr
     assert {row.user_id for row in table(database, InboundMessage)} == {"test-wang"}
     assert [h.user_id for h in table(database, Handoff)] == ["test-wang"]
     assert table(database, AccessToken) == []  # the simulator's token never reached the DB
