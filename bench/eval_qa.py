@@ -40,6 +40,10 @@ def rule_breaks(replies: list[str]) -> list[str]:
 
 def main(path: str) -> int:
     """Run the set; print failures, per-kind accuracy, and the `qa accuracy` line last."""
+    if not Path(path).is_file():
+        print(f"make eval: no question set at {path}: give one with QA=path/to/set.yaml "
+              "(the shared sets are in ../shared/eval/ beside the repository)", file=sys.stderr)
+        return 2
     items = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     bot = LocalBot()
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])

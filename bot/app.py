@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask, Response, current_app, jsonify
-from sqlalchemy import text
 
 from bot.services import Services, build_services
 from bot.settings import Settings, load_settings, settings_from_mapping
 from db.migrate import check_current
+from db.outbox import outbox_health
+from db.session import read_connection
 
 
 def create_app(config: Settings | Mapping[str, Any] | str | Path | None = None,
@@ -53,12 +54,16 @@ def _settings(config: Settings | Mapping[str, Any] | str | Path | None) -> Setti
 
 
 def healthz() -> Response | tuple[Response, int]:
-    """200 with {"status": "ok"} when the database answers, 503 otherwise."""
+    """200 with {"status": "ok"} and the outbox's state when the database answers, else 503.
+
+    `outbox`: messages waiting, the age of the oldest in seconds, and those WeCom refused for
+    good in the last 24 hours (a staff notice among them is also logged at WARNING).
+    """
     services: Services = current_app.extensions["bot"]
     try:
-        with services.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        with read_connection(services.engine) as connection:
+            outbox = outbox_health(connection, services.clock())
     except Exception:
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok", demo=services.settings.bot.demo,
-                   kb_entries=len(services.kb.entries) if services.kb else 0)
+                   kb_entries=len(services.kb.entries) if services.kb else 0, outbox=outbox)

@@ -36,7 +36,8 @@ def _one_line_error(parser: argparse.ArgumentParser) -> None:
 def add_parsers(sub: Any) -> None:
     """Register `services` and `slots` on the main parser's subcommands."""
     services = sub.add_parser("services", help="staff: the bookable service catalogue")
-    actions = services.add_subparsers(dest="action", required=True)
+    actions = services.add_subparsers(dest="action", required=True, metavar="ACTION",
+                                      help="list, seed, add, edit or retire")
     listing = actions.add_parser("list", help="the services (retired ones too)")
     listing.add_argument("--json", action="store_true")
     actions.add_parser("seed", help="add the seed file's services not yet in the catalogue")
@@ -50,7 +51,8 @@ def add_parsers(sub: Any) -> None:
     retire = actions.add_parser("retire", help="no new bookings; existing ones stand")
     retire.add_argument("id", type=int)
     slots = sub.add_parser("slots", help="staff: times of a service, with seats")
-    verbs = slots.add_subparsers(dest="action", required=True)
+    verbs = slots.add_subparsers(dest="action", required=True, metavar="ACTION",
+                                 help="add, list, roster, cancel or attendance")
     new = verbs.add_parser("add", help="a slot (or a weekly pattern); prints the id(s)")
     new.add_argument("--service", type=int, required=True)
     new.add_argument("--start", required=True, help='"YYYY-MM-DD HH:MM", Asia/Shanghai')

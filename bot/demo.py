@@ -14,7 +14,7 @@ from bot.simulator import WeComPeer
 blueprint = Blueprint("demo", __name__, url_prefix="/demo", template_folder="templates")
 
 DEMO_USERS = (("resident01", "残疾人求职者 张先生"), ("family01", "家属 李阿姨（替孩子咨询）"),
-              ("employer01", "企业人事 王经理"), ("staff01", "区残联工作人员"))
+              ("employer01", "企业人事 王经理"), ("demostaff01", "区残联工作人员"))
 
 
 def _peer() -> WeComPeer:

@@ -23,6 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from wechatpy.exceptions import WeChatClientException
 
+from bot.logs import describe
 from bot.masking import mask_user
 from db.models import OutboundMessage, User
 from db.session import read_session
@@ -58,10 +59,12 @@ def split_text(text: str, limit: int = TEXT_LIMIT_BYTES) -> list[str]:
 class Sender:
     """Queue texts for users and deliver them through the WeCom client."""
 
-    def __init__(self, client, sessions: sessionmaker[Session], clock: Callable = utcnow) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, client: Any, sessions: sessionmaker[Session],
+                 clock: Callable = utcnow, staff: Iterable[str] = ()) -> None:
         self.client = client
         self.sessions = sessions
         self.clock = clock
+        self.staff = frozenset(staff)  # their failed notices are logged as such
 
     def enqueue(self, session: Session, user_id: str, text: str,
                 inbound_id: int | None = None) -> list[OutboundMessage]:
@@ -142,9 +145,21 @@ class Sender:
         with self.sessions.begin() as session:
             session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id)
                             .values(**result))
-        log.info("send user=%s status=%s errcode=%s attempt=%s", mask_user(user_id), status,
-                 errcode, attempts)
+        self._log(user_id, result["status"], errcode, errmsg, attempts)
         return int(status == "sent")
+
+    def _log(self, user_id: str, status: str, errcode: int | None, errmsg: str | None,
+             attempt: int) -> None:
+        """INFO when sent; WARNING with WeCom's errcode and errmsg (or the exception) when not;
+        a staff notice that will never arrive says so."""
+        if status == "sent":
+            log.info("send user=%s status=sent attempt=%s", mask_user(user_id), attempt)
+            return
+        staff = user_id in self.staff
+        what = "staff notice" if staff else "send"
+        verdict = "NOT DELIVERED, gave up" if status == "failed" else "failed, will retry"
+        log.warning("%s %s user=%s errcode=%s errmsg=%s attempt=%s", what, verdict,
+                    mask_user(user_id), errcode, errmsg, attempt)
 
     def _call(self, user_id: str, text: str) -> tuple[str, int | None, str | None, str | None]:
         try:
@@ -153,8 +168,8 @@ class Sender:
             errcode = exc.errcode
             retry = errcode in RETRYABLE or errcode is None  # None: HTTP 5xx or no JSON
             return ("retry" if retry else "failed"), errcode, exc.errmsg, None
-        except requests.RequestException as exc:
-            return "retry", None, type(exc).__name__, None
+        except requests.RequestException as exc:  # refused, timed out, no route...
+            return "retry", None, describe(exc), None
         if not isinstance(result, dict):  # wechatpy hands back a page that is not JSON as is
             return "retry", None, "answer is not JSON", None
         return "sent", 0, "ok", str(result.get("msgid") or "") or None

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from wechatpy.enterprise.crypto import WeChatCrypto
 
+from bot.logs import hide
 from bot.pipeline import Pipeline
 from bot.router import Router
 from bot.sender import Sender
@@ -39,16 +40,18 @@ class Services:
 
 def build_services(settings: Settings, *, with_bot: bool = True, kb: Any = None) -> Services:
     """Connect the pieces; `with_bot` also loads the knowledge base (unless given) and router."""
+    w = settings.wecom
+    hide(w.secret, w.token, w.encoding_aes_key, settings.security.data_key)  # from every log
     engine = make_engine(settings.database.url)
     sessions = make_sessions(engine)
-    w = settings.wecom
     client = WeComClient(w.corp_id, w.secret, w.agent_id, w.api_base, w.timeout_seconds,
                          DatabaseTokenStore(sessions))
     cipher = FieldCipher(settings.security.data_key)
     set_field_cipher(cipher)
     services = Services(settings=settings, engine=engine, sessions=sessions,
                         crypto=WeChatCrypto(w.token, w.encoding_aes_key, w.corp_id),
-                        client=client, sender=Sender(client, sessions), cipher=cipher)
+                        client=client, sender=Sender(client, sessions, staff=w.handoff_staff),
+                        cipher=cipher)
     if with_bot:
         from pathlib import Path
 

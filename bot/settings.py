@@ -1,16 +1,14 @@
 """Settings: a TOML file plus BOT_<SECTION>_<KEY> environment overrides, typed and validated.
 
-`load_settings()` returns frozen dataclasses or raises `ConfigError` whose message is one line
-naming the bad key; the entry points print it and exit non-zero.
+`load_settings()` returns frozen dataclasses or raises `ConfigError` with one line per bad key
+(every problem at once, checked in `bot.config_check`); the entry points print them and exit
+non-zero.
 """
 
 from __future__ import annotations
 
-import base64
 from collections import abc
-import binascii
 import os
-import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
@@ -21,10 +19,20 @@ DEMO_TOKEN = "demotoken"
 DEMO_AES_KEY = "DemoDemoDemoDemoDemoDemoDemoDemoDemoDemo123"
 DEMO_DATA_KEY = "ZGVtby1kYXRhLWtleS1kby1ub3QtdXNlLWluLXByb2Q="
 DEMO_SECRET = "demo-secret"
+DEMO_CORP_ID = "wwdemo0000000000"
+DEMO_STAFF = ("demostaff01",)
 
 
 class ConfigError(Exception):
-    """A setting is missing or invalid; the message is one line naming the key."""
+    """Settings are missing or invalid: one line per problem, each naming its key."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+
+class CommandError(Exception):
+    """A command cannot do what was asked; the message is one line saying what to do."""
 
 
 @dataclass(frozen=True)
@@ -122,34 +130,43 @@ def load_settings(path: str | Path | None = None,
 
 def settings_from_mapping(raw: Mapping[str, Any],
                           env: Mapping[str, str] | None = None) -> Settings:
-    """Build validated Settings from a parsed TOML mapping plus environment overrides."""
+    """Build validated Settings from a parsed TOML mapping plus environment overrides.
+
+    Every problem is collected first, so one run reports all of them (one line each).
+    """
+    from bot.config_check import problems_of
+
     env = {} if env is None else env
-    sections = {}
+    sections, problems = {}, []
     for section, cls in _SECTIONS.items():
         given = dict(raw.get(section, {}) or {})
         known = {f.name for f in fields(cls)}
-        for key in given:
-            if key not in known:
-                raise ConfigError(f"[{section}] {key}: unknown setting")
+        problems += [f"[{section}] {key}: unknown setting" for key in given if key not in known]
         for name in known:
             variable = f"BOT_{section}_{name}".upper()
             if variable in env:
                 given[name] = env[variable]
-        sections[section] = _build(cls, section, given)
+        sections[section] = _build(cls, section, given, problems)
     settings = Settings(**sections)
-    _validate(settings)
+    reported = {problem.split(":")[0] for problem in problems}  # a bad value, once
+    problems += [p for p in problems_of(settings) if p.split(":")[0] not in reported]
+    if problems:
+        raise ConfigError(*problems)
     return settings
 
 
 _SECTIONS: dict[str, type] = get_type_hints(Settings)
 
 
-def _build(cls: type, section: str, given: Mapping[str, Any]) -> Any:
+def _build(cls: type, section: str, given: Mapping[str, Any], problems: list[str]) -> Any:
     hints = get_type_hints(cls)
     values = {}
     for f in fields(cls):
         if f.name in given:
-            values[f.name] = _coerce(given[f.name], hints[f.name], f"[{section}] {f.name}")
+            try:
+                values[f.name] = _coerce(given[f.name], hints[f.name], f"[{section}] {f.name}")
+            except ConfigError as exc:
+                problems.extend(exc.problems)
     return cls(**values)
 
 
@@ -181,45 +198,3 @@ def _coerce(value: Any, hint: Any, key: str) -> Any:
     except (TypeError, ValueError, InvalidOperation):
         raise ConfigError(f"{key}: invalid value {value!r}") from None
     raise ConfigError(f"{key}: unsupported type")  # pragma: no cover
-
-
-def _validate(s: Settings) -> None:
-    w = s.wecom
-    if not w.corp_id:
-        raise ConfigError("[wecom] corp_id: missing (BOT_WECOM_CORP_ID)")
-    if w.agent_id <= 0:
-        raise ConfigError("[wecom] agent_id: missing or not a positive number "
-                          "(BOT_WECOM_AGENT_ID)")
-    if not w.secret:
-        raise ConfigError("[wecom] secret: missing (BOT_WECOM_SECRET)")
-    if not re.fullmatch(r"[A-Za-z0-9]{1,32}", w.token):
-        raise ConfigError("[wecom] token: missing or not 1-32 letters/digits (BOT_WECOM_TOKEN)")
-    if not re.fullmatch(r"[A-Za-z0-9]{43}", w.encoding_aes_key):
-        raise ConfigError(
-            f"[wecom] encoding_aes_key: must be exactly 43 letters/digits, "
-            f"got {len(w.encoding_aes_key)} characters (BOT_WECOM_ENCODING_AES_KEY)")
-    if not re.match(r"https?://", w.api_base):
-        raise ConfigError("[wecom] api_base: must start with http:// or https://")
-    if w.timeout_seconds <= 0:
-        raise ConfigError("[wecom] timeout_seconds: must be positive")
-    if not s.database.url or "://" not in s.database.url:
-        raise ConfigError("[database] url: missing or not an SQLAlchemy URL (BOT_DATABASE_URL)")
-    try:
-        key = base64.b64decode(s.security.data_key, validate=True) if s.security.data_key else b""
-    except (binascii.Error, ValueError):
-        key = b""
-    if len(key) != 32:
-        raise ConfigError("[security] data_key: must be 32 bytes in base64 "
-                          "(BOT_SECURITY_DATA_KEY)")
-    if s.console.idle_minutes <= 0:
-        raise ConfigError("[console] idle_minutes: must be positive (BOT_CONSOLE_IDLE_MINUTES)")
-    if not 0 < s.bot.passive_reply_seconds < 5:
-        raise ConfigError("[bot] passive_reply_seconds: must be between 0 and 5")
-    if not s.bot.demo:
-        for key_name, value, demo in (("[wecom] token", w.token, DEMO_TOKEN),
-                                      ("[wecom] encoding_aes_key", w.encoding_aes_key,
-                                       DEMO_AES_KEY),
-                                      ("[wecom] secret", w.secret, DEMO_SECRET),
-                                      ("[security] data_key", s.security.data_key, DEMO_DATA_KEY)):
-            if value == demo:
-                raise ConfigError(f"{key_name}: the demo value is refused outside demo mode")

@@ -32,7 +32,7 @@ class SimulatorState:
     messages: list[dict[str, Any]] = field(default_factory=list)
     menus: list[dict[str, Any]] = field(default_factory=list)
     media: dict[str, bytes] = field(default_factory=dict)
-    failures: list[int] = field(default_factory=list)  # errcodes to answer the next sends with
+    failures: list[int] = field(default_factory=list)  # errcodes for the next sends/menus
     token_fetches: int = 0
     ids: Any = field(default_factory=lambda: itertools.count(1))
 
@@ -41,6 +41,16 @@ class SimulatorState:
         with self.lock:
             return [m for m in self.messages if user_id in m["touser"].split("|")
                     and m["id"] > after]
+
+    def next_failure(self) -> Any:
+        """The JSON answer for the next queued failure (a 40014 forgets the tokens), or None."""
+        with self.lock:
+            if not self.failures:
+                return None
+            errcode = self.failures.pop(0)
+            if errcode == 40014:
+                self.tokens.clear()
+        return jsonify(errcode=errcode, errmsg="simulated failure")
 
     def fail_next(self, *errcodes: int) -> None:
         """Answer the next sends with these errcodes (45009, -1, 40014, ...)."""
@@ -72,12 +82,9 @@ def simulator_blueprint(state: SimulatorState) -> Blueprint:
         if not authorised():
             return jsonify(errcode=40014, errmsg="invalid access_token")
         body = request.get_json(force=True, silent=True) or {}
-        with state.lock:
-            if state.failures:
-                errcode = state.failures.pop(0)
-                if errcode == 40014:
-                    state.tokens.clear()
-                return jsonify(errcode=errcode, errmsg="simulated failure")
+        failure = state.next_failure()
+        if failure is not None:
+            return failure
         content = (body.get("text") or {}).get("content", "")
         if body.get("msgtype") == "text" and len(content.encode()) > 2048:
             return jsonify(errcode=45002, errmsg="content size out of limit")
@@ -92,6 +99,9 @@ def simulator_blueprint(state: SimulatorState) -> Blueprint:
     def menu_create():  # type: ignore[no-untyped-def]
         if not authorised():
             return jsonify(errcode=40014, errmsg="invalid access_token")
+        failure = state.next_failure()
+        if failure is not None:
+            return failure
         with state.lock:
             state.menus.append(request.get_json(force=True, silent=True) or {})
         return jsonify(errcode=0, errmsg="ok")
@@ -178,6 +188,17 @@ class WeComPeer:
         query = urlencode({"msg_signature": parsed["MsgSignature"], "timestamp": timestamp,
                            "nonce": nonce})
         return query, body
+
+    def verification(self, plain: str) -> str:
+        """The query string of WeCom's URL verification (GET) whose echostr decrypts to `plain`."""
+        from wechatpy.crypto import _get_signature
+        from wechatpy.enterprise.crypto import PrpCrypto
+
+        echostr = to_text(PrpCrypto(self.crypto.key).encrypt(plain, self.corp_id))
+        nonce, timestamp = secrets.token_hex(5), str(int(time.time()))
+        return urlencode({"msg_signature": _get_signature(self.crypto.token, timestamp, nonce,
+                                                          echostr),
+                          "timestamp": timestamp, "nonce": nonce, "echostr": echostr})
 
     def read_reply(self, body: bytes | str) -> str:
         """Decrypt a passive reply and return its text ("" for an empty response)."""

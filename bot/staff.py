@@ -10,12 +10,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.settings import CommandError
 from db.handoffs import open_handoffs
 from db.models import AuditLog, Registration
 
 EXPORT_COLUMNS = ("ref", "relation", "name", "certificate", "certificate_checked", "category",
                   "grade", "phone", "street", "education", "job_kinds", "employment_modes",
                   "skills", "accessibility", "created_at")
+EXPORT_HEADERS = ("登记编号", "填表人与残疾人的关系", "残疾人姓名", "残疾人证号", "证号已核验",
+                  "残疾类别", "残疾等级", "联系电话", "所在街道", "文化程度", "求职意向",
+                  "就业方式", "技能", "无障碍需求", "登记时间")
 
 
 def list_handoffs(services: Any) -> str:
@@ -36,12 +40,18 @@ def list_handoffs(services: Any) -> str:
 def export_registrations(services: Any, out: Path) -> int:
     """Write every registration, decrypted, to a CSV only its owner can read; audit it."""
     zone = ZoneInfo(services.settings.bot.timezone)
+    if not out.parent.is_dir():
+        raise CommandError(f"the folder {out.parent} does not exist: create it first, or give "
+                           "--out a file in an existing folder")
     with services.sessions.begin() as session:
         rows = session.scalars(select(Registration).order_by(Registration.id)).all()
-        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except OSError as exc:
+            raise CommandError(f"cannot write {out}: {exc.strerror}") from None
         with open(descriptor, "w", encoding="utf-8-sig", newline="") as file:  # BOM: Excel
             writer = csv.writer(file)
-            writer.writerow(EXPORT_COLUMNS)
+            writer.writerow(EXPORT_HEADERS)
             for row in rows:
                 writer.writerow([_cell(value) for value in export_values(row, zone)])
         session.add(AuditLog(action="export", subject_hash=services.cipher.keyed_hash(str(out)),

@@ -23,6 +23,7 @@ from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
+from bot.logs import hide
 from db.models import AccessToken
 from db.session import read_session
 from db.types import utcnow
@@ -60,6 +61,7 @@ class DatabaseTokenStore(SessionStorage):
 
     def set(self, key: str, value: Any, ttl: int | None = None) -> None:
         """Store a freshly fetched token for `ttl` seconds."""
+        hide(value)  # never in a log, wherever a library might print it
         expires_at = self.clock() + timedelta(seconds=ttl or 7200)
         try:
             self._store(key, value, expires_at)

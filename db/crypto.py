@@ -12,6 +12,7 @@ import binascii
 import hashlib
 import hmac
 import os
+import re
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -31,15 +32,24 @@ class DecryptionError(ValueError):
     """A token could not be decrypted: tampered with, truncated, or made with another key."""
 
 
-def _decode_key(key: str) -> bytes:
-    """Accept standard or URL-safe base64, with or without padding."""
-    text = key.strip().replace("+", "-").replace("/", "_")
+KEY_ALPHABET = re.compile(r"[A-Za-z0-9+/]*={0,2}|[A-Za-z0-9_-]*={0,2}")
+KEY_HELP = ("32 random bytes in standard base64 (A-Z a-z 0-9 + /, 44 characters ending in "
+            "\"=\"; URL-safe - _ is accepted too), as FieldCipher.generate_key() prints")
+
+
+def decode_key(key: str) -> bytes:
+    """The 32 raw bytes of a key in standard (or URL-safe) base64; ValueError saying why not."""
+    text = key.strip()
+    if not text or not KEY_ALPHABET.fullmatch(text):
+        raise ValueError(f"must be {KEY_HELP}; got {len(text)} characters outside that alphabet"
+                         if text else f"missing: must be {KEY_HELP}")
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError("field encryption key is not valid base64") from exc
+        body = text.rstrip("=").replace("-", "+").replace("_", "/")
+        raw = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"must be {KEY_HELP}; this is not valid base64") from None
     if len(raw) != KEY_BYTES:
-        raise ValueError(f"field encryption key must be {KEY_BYTES} bytes, got {len(raw)}")
+        raise ValueError(f"must be {KEY_HELP}; this decodes to {len(raw)} bytes")
     return raw
 
 
@@ -47,7 +57,7 @@ class FieldCipher:
     """Encrypts and decrypts single text values; hashes them for equality look-ups."""
 
     def __init__(self, key: str) -> None:
-        raw = _decode_key(key)
+        raw = decode_key(key)
         self._aead = AESGCM(raw)
         self._search_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
                                 info=b"search").derive(raw)
@@ -57,8 +67,8 @@ class FieldCipher:
 
     @staticmethod
     def generate_key() -> str:
-        """A new random 32-byte key as URL-safe base64."""
-        return base64.urlsafe_b64encode(os.urandom(KEY_BYTES)).decode("ascii")
+        """A new random 32-byte key in standard base64 (what the configuration check expects)."""
+        return base64.b64encode(os.urandom(KEY_BYTES)).decode("ascii")
 
     def encrypt(self, plaintext: str) -> str:
         """"v1:" + base64(nonce + ciphertext + tag); a new nonce every call."""

@@ -6,6 +6,7 @@ from bot.masking import scrub
 from bot.messages import Incoming, Reply
 from bot.router import Context
 from db.handoffs import open_handoff
+from handlers.commands import parse_command
 from handlers.greeting import menu_reply
 from handlers.texts import text
 
@@ -69,10 +70,21 @@ def notify_staff(ctx: Context, *, reason: str, urgent: bool, note: str = "",
                           now=ctx.now, latest=latest)
     # Staff need the real WeCom user id to answer; it is masked only in logs.
     notice = text("handoff_staff_notice", user=ctx.user.user_id,
-                  urgent="（紧急）" if urgent else "", recent=record.recent or "（无文字消息）")
-    lines = "\n".join([notice, *([note] if note else []), f"编号：{record.id}"])
+                  urgent="（紧急）" if urgent else "", question=opening_question(record.recent),
+                  recent=record.recent or "（无文字消息）")
+    lines = "\n".join([notice, *([note] if note else []),
+                       text("handoff_staff_how", id=record.id)])
     for staff in ctx.services.settings.wecom.handoff_staff:
         ctx.services.sender.enqueue(ctx.session, staff, lines)
+
+
+def opening_question(recent: str) -> str:
+    """The person's own words that led to the handoff: the latest message that is not a
+    command (人工, 菜单 ...) or a bare option number; "（未留言）" when there is none."""
+    for line in reversed(recent.splitlines()):
+        if line.strip() and parse_command(line) is None and not line.strip().isdigit():
+            return line.strip()
+    return "（未留言）"
 
 
 def staff_hours_line(ctx: Context) -> str:

@@ -29,6 +29,14 @@ CORP_ID, AGENT_ID = "wwtest0000000001", 1000002
 TEST_DATA_KEY = "dGVzdC1kYXRhLWtleS0zMi1ieXRlcy1sb25nISEhISE="  # 32 bytes, tests only
 
 
+def pytest_configure(config: Any) -> None:
+    """Logs the tests capture are redacted as the bot's own are (test secrets included)."""
+    from bot.logs import hide, redact_records
+
+    hide("test-secret", "testtoken", "T" * 40 + "abc", TEST_DATA_KEY)
+    redact_records()
+
+
 @pytest.fixture(scope="session")
 def simulator() -> Iterator[tuple[SimulatorState, str]]:
     """The WeCom API simulator on a local port, for the whole session."""
@@ -59,6 +67,22 @@ def postgres_ready() -> str:
     return POSTGRES_URL
 
 
+POSTGRES_TESTS: list[str] = []  # the tests that ran on PostgreSQL, for the summary line
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say whether the PostgreSQL tests ran, and against which database."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(POSTGRES_URL).render_as_string(hide_password=True)
+    if POSTGRES_TESTS:
+        terminalreporter.write_line(f"PostgreSQL: {len(POSTGRES_TESTS)} database tests ran "
+                                    f"against {url}")
+    else:
+        terminalreporter.write_line(f"PostgreSQL: no database test of this selection ran on "
+                                    f"it ({url})")
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Any) -> str:
     """A migrated, empty database URL: a fresh SQLite file, or the emptied PostgreSQL test db."""
@@ -68,6 +92,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Any) -> str:
         upgrade(engine)
     else:
         url = request.getfixturevalue("postgres_ready")
+        POSTGRES_TESTS.append(request.node.nodeid)
         engine = make_engine(url)
         with engine.begin() as connection:
             names = ", ".join(t.name for t in Base.metadata.sorted_tables)

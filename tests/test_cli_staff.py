@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.__main__ import main
-from bot.staff import EXPORT_COLUMNS
+from bot.staff import EXPORT_COLUMNS, EXPORT_HEADERS
 from db.models import AuditLog, Registration
-from tests.conftest import AGENT_ID, CORP_ID, TEST_DATA_KEY
 from tests.dialog import certificate, register, rows, run, say
+from tests.test_operator_cli import operator_config
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CERT = certificate("12010519880808123", "4", "2")
@@ -27,23 +27,7 @@ CERT = certificate("12010519880808123", "4", "2")
 def staff_cli(chat: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """BOT_CONFIG points at a TOML for the test database; logging is put back afterwards."""
     settings = chat.services.settings
-    config = tmp_path / "config.toml"
-    config.write_text(f"""
-[bot]
-demo = false
-[wecom]
-corp_id = "{CORP_ID}"
-agent_id = {AGENT_ID}
-secret = "test-secret"
-token = "testtoken"
-encoding_aes_key = "{settings.wecom.encoding_aes_key}"
-api_base = "{settings.wecom.api_base}"
-handoff_staff = ["staff01"]
-[database]
-url = "{settings.database.url}"
-[security]
-data_key = "{TEST_DATA_KEY}"
-""", encoding="utf-8")
+    config = operator_config(tmp_path, settings.database.url, settings.wecom.api_base)
     monkeypatch.setenv("BOT_CONFIG", str(config))
     for name in [n for n in os.environ if n.startswith("BOT_") and n != "BOT_CONFIG"]:
         monkeypatch.delenv(name)
@@ -72,8 +56,11 @@ def test_registrations_export_writes_a_csv_for_staff_and_an_audit_row(
 
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     with out.open(encoding="utf-8-sig", newline="") as file:
-        table = list(csv.DictReader(file))
-    assert list(table[0]) == list(EXPORT_COLUMNS)
+        header, *body = list(csv.reader(file))
+    assert header == ["登记编号", "填表人与残疾人的关系", "残疾人姓名", "残疾人证号", "证号已核验",
+                      "残疾类别", "残疾等级", "联系电话", "所在街道", "文化程度", "求职意向",
+                      "就业方式", "技能", "无障碍需求", "登记时间"]
+    table = [dict(zip(EXPORT_COLUMNS, line)) for line in body]
     saved = {row.ref: row for row in rows(chat, Registration)}
     first, second = table
     assert first["ref"] in saved and second["ref"] in saved
@@ -98,7 +85,7 @@ def test_an_empty_export_still_writes_the_header(staff_cli: Any, tmp_path: Path,
     out = tmp_path / "none.csv"
     assert main(["registrations", "export", "--out", str(out)]) == 0
     assert "exported 0 registrations" in capsys.readouterr().out
-    assert out.read_text(encoding="utf-8-sig").splitlines() == [",".join(EXPORT_COLUMNS)]
+    assert out.read_text(encoding="utf-8-sig").splitlines() == [",".join(EXPORT_HEADERS)]
     assert [a.detail for a in rows(staff_cli, AuditLog)] == ["0"]
 
 

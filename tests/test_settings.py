@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.settings import (DEMO_AES_KEY, DEMO_DATA_KEY, DEMO_SECRET, DEMO_TOKEN, ConfigError,
-                          load_settings)
+from bot.settings import (DEMO_AES_KEY, DEMO_CORP_ID, DEMO_DATA_KEY, DEMO_SECRET, DEMO_STAFF,
+                          DEMO_TOKEN, ConfigError, load_settings, settings_from_mapping)
+from db.crypto import FieldCipher
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
@@ -114,11 +116,30 @@ def test_a_bad_setting_is_one_line_naming_the_key(tmp_path, config, env, key):
     ({"BOT_WECOM_ENCODING_AES_KEY": DEMO_AES_KEY}, "[wecom] encoding_aes_key"),
     ({"BOT_WECOM_SECRET": DEMO_SECRET}, "[wecom] secret"),
     ({"BOT_SECURITY_DATA_KEY": DEMO_DATA_KEY}, "[security] data_key"),
-], ids=["token", "aes-key", "secret", "data-key"])
+    ({"BOT_WECOM_CORP_ID": DEMO_CORP_ID}, "[wecom] corp_id"),
+], ids=["token", "aes-key", "secret", "data-key", "corp-id"])
 def test_demo_values_are_refused_outside_demo_mode(tmp_path, env, key):
     path = write(tmp_path, PRODUCTION)
     assert config_error(path, **env) == f"{key}: the demo value is refused outside demo mode"
     assert load_settings(path, env={**env, "BOT_BOT_DEMO": "true"}).bot.demo is True
+
+
+@pytest.mark.parametrize("api_base", ["http://127.0.0.1:8000/simulator",
+                                      "http://localhost:8000/simulator/"])
+def test_the_built_in_simulator_is_refused_outside_demo_mode(tmp_path, api_base):
+    path = write(tmp_path, PRODUCTION)
+    message = config_error(path, BOT_WECOM_API_BASE=api_base)
+    assert message.startswith("[wecom] api_base: points at the demo's built-in simulator")
+    assert "https://qyapi.weixin.qq.com" in message
+    demo = load_settings(path, env={"BOT_WECOM_API_BASE": api_base, "BOT_BOT_DEMO": "1"})
+    assert demo.wecom.api_base == api_base
+
+
+def test_the_demo_staff_id_is_refused_outside_demo_mode(tmp_path):
+    path = write(tmp_path, PRODUCTION)
+    message = config_error(path, BOT_WECOM_HANDOFF_STAFF=f"staff09,{DEMO_STAFF[0]}")
+    assert message.startswith("[wecom] handoff_staff:") and DEMO_STAFF[0] in message
+    assert "staff09" not in message
 
 
 def test_the_example_config_loads_in_demo_mode():
@@ -126,12 +147,58 @@ def test_the_example_config_loads_in_demo_mode():
     assert settings.bot.demo is True
     assert settings.wecom.token == DEMO_TOKEN
     assert settings.wecom.api_base.startswith("http://127.0.0.1:")
+    assert settings.wecom.handoff_staff == DEMO_STAFF
     assert settings.bot.max_body_bytes == 65536
 
 
-def test_the_example_config_outside_demo_mode_is_refused():
+def test_the_example_config_outside_demo_mode_reports_every_demo_value_at_once():
     message = config_error(ROOT / "config.example.toml", BOT_BOT_DEMO="false")
-    assert "demo value is refused" in message and "\n" not in message
+    assert [line.split(":")[0] for line in message.splitlines()] == [
+        "[wecom] corp_id", "[wecom] secret", "[wecom] token", "[wecom] encoding_aes_key",
+        "[security] data_key", "[wecom] api_base", "[wecom] handoff_staff"]
+
+
+def test_every_problem_is_reported_at_once_one_line_each(tmp_path):
+    path = write(tmp_path, replaced("[bot]\n", "[bot]\ncolour = 1\n"))
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path, env={"BOT_WECOM_TOKEN": "", "BOT_WECOM_AGENT_ID": "abc",
+                                 "BOT_SECURITY_DATA_KEY": "c2hvcnQ="})
+    keys = [line.split(":")[0] for line in str(raised.value).splitlines()]
+    assert keys == ["[bot] colour", "[wecom] agent_id", "[wecom] token", "[security] data_key"]
+    assert raised.value.problems == str(raised.value).splitlines()
+
+
+@pytest.mark.parametrize("url", ["postgresql://bot@db/bot", "postgres://bot@db/bot",
+                                 "postgresql+psycopg2://bot:pw@db/bot"])
+def test_a_postgres_url_without_psycopg_says_what_to_write(tmp_path, url):
+    message = config_error(write(tmp_path, PRODUCTION), BOT_DATABASE_URL=url)
+    assert message.startswith("[database] url: use postgresql+psycopg://…@db/bot")
+    assert "pw" not in message and "\n" not in message
+
+
+def test_every_generated_data_key_is_accepted_by_the_configuration_check(tmp_path):
+    """The documented key command and the check agree (they once did for 1 key in 4)."""
+    raw = tomllib.loads(PRODUCTION)
+    for _ in range(1000):
+        key = FieldCipher.generate_key()
+        raw["security"]["data_key"] = key
+        cipher = FieldCipher(settings_from_mapping(raw).security.data_key)
+        assert cipher.decrypt(FieldCipher(key).encrypt("x")) == "x"
+
+
+@pytest.mark.parametrize("key", ["not base64!", "c2hvcnQ=", "A" * 44])
+def test_a_bad_data_key_says_which_alphabet_is_expected(tmp_path, key):
+    message = config_error(write(tmp_path, PRODUCTION), BOT_SECURITY_DATA_KEY=key)
+    assert message.startswith("[security] data_key: must be 32 random bytes in standard base64")
+    assert "A-Z a-z 0-9 + /" in message and "\n" not in message
+
+
+def test_a_url_safe_data_key_is_accepted_too(tmp_path):
+    standard = "+/" * 21 + "8="  # bytes whose encodings differ between the two alphabets
+    urlsafe = standard.replace("+", "-").replace("/", "_")
+    path = write(tmp_path, PRODUCTION)
+    assert load_settings(path, env={"BOT_SECURITY_DATA_KEY": urlsafe}).security.data_key == urlsafe
+    assert FieldCipher(urlsafe).decrypt(FieldCipher(standard).encrypt("same key")) == "same key"
 
 
 def test_a_missing_file_named_by_bot_config_is_one_line(tmp_path):
