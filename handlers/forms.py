@@ -267,9 +267,10 @@ class Form:
         return self._ask(ctx, shown[index], "")
 
     def _complete(self, ctx: Context) -> Reply:
-        answers = self.answers(ctx)
+        answers, state = self.answers(ctx), ctx.conversation.state
         reply = self.done(ctx, answers)
-        self.finish(ctx)
+        if ctx.conversation.state == state:  # `done` may send the person back to a step
+            self.finish(ctx)
         return reply
 
     def _resume(self, msg: Incoming, ctx: Context, step_name: str) -> Reply:

@@ -168,11 +168,13 @@ def test_registering_the_same_certificate_again_updates_it(chat: Any) -> None:
     assert "已更新之前的登记" in second and before.ref in second and "手机尾号4444" in second
     [after] = rows(chat, Registration)
     assert (after.id, after.ref, after.phone) == (before.id, before.ref, "13833334444")
-    # Someone else (a family member) registering the same card also updates that one row.
-    third = register(chat, "reg-twice-mother", cert=CERT, phone="13855556666", family=True)
-    assert "已更新之前的登记" in third
+    # Someone else (a family member) typing the same card is told it is registered: staff
+    # verify and merge (tests/test_registration_owner.py has the rest).
+    run(chat, "reg-twice-mother", ["就业登记", "2", "1", "同意", "欧阳明远", CERT, "对",
+                                   "13855556666", "1", "3", "1 3", "1", "跳过", "跳过"])
+    assert "已经登记过" in say(chat, "reg-twice-mother", "确认")
     [row] = rows(chat, Registration)
-    assert (row.id, row.relation, row.user_id) == (before.id, "监护人", "reg-twice-mother")
+    assert (row.id, row.relation, row.user_id) == (before.id, "本人", "reg-twice")
 
 
 def test_coming_back_after_hours_offers_to_continue_or_start_over(chat: Any,
