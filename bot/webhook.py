@@ -21,6 +21,7 @@ from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.replies import TextReply
 
 from bot.messages import Incoming, MalformedMessage
+from bot.pipeline import NotRecorded
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("webhook", __name__)
@@ -69,7 +70,11 @@ def receive() -> Response:
     """Verify, decrypt and parse a callback; answer passively or with an empty 200."""
     services = current_app.extensions["bot"]
     incoming = _decrypt(services, _read_body(services.settings.bot.max_body_bytes))
-    text = services.pipeline.handle(incoming)
+    try:
+        text = services.pipeline.handle(incoming)
+    except NotRecorded:  # not acknowledged: WeCom delivers it again
+        log.warning("callback not recorded in time: answered 503 so that WeCom retries")
+        return Response("", status=503)
     if not text:
         return Response("", status=200)
     nonce, timestamp = request.args["nonce"], request.args["timestamp"]
