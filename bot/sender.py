@@ -64,12 +64,18 @@ class Sender:
         self.clock = clock
 
     def enqueue(self, session: Session, user_id: str, text: str,
-                inbound_id: int | None = None) -> list[OutboundMessage]:
-        """Add the text (split if needed) to the outbox inside the caller's transaction."""
+                inbound_id: int | None = None, *, urgent: bool = False,
+                about_user: str | None = None) -> list[OutboundMessage]:
+        """Add the text (split if needed) to the outbox inside the caller's transaction.
+
+        `urgent`: sent before everything else waiting; `about_user`: the person a staff
+        notice is about (erased with them).
+        """
         user = session.get(User, user_id)
         status = "suppressed" if user is not None and user.unsubscribed_at else "pending"
         rows = [OutboundMessage(user_id=user_id, text=part, status=status, attempts=0,
-                                inbound_id=inbound_id, created_at=self.clock())
+                                inbound_id=inbound_id, created_at=self.clock(), urgent=urgent,
+                                about_user=about_user)
                 for part in split_text(text)]
         session.add_all(rows)
         session.flush()

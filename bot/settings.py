@@ -71,6 +71,8 @@ class DistrictSection:
 class RetentionSection:
     message_days: int = 180
     dedup_hours: int = 48
+    form_days: int = 30  # an unfinished form (answers, prompt, consent) is purged after this
+    open_days: int = 90  # an open handoff or question nobody closed expires after this
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,9 @@ def _validate(s: Settings) -> None:
     if len(key) != 32:
         raise ConfigError("[security] data_key: must be 32 bytes in base64 "
                           "(BOT_SECURITY_DATA_KEY)")
+    for name in ("message_days", "dedup_hours", "form_days", "open_days"):
+        if getattr(s.retention, name) <= 0:
+            raise ConfigError(f"[retention] {name}: must be a positive number")
     if not 0 < s.bot.passive_reply_seconds < 5:
         raise ConfigError("[bot] passive_reply_seconds: must be between 0 and 5")
     if not s.bot.demo:

@@ -66,7 +66,8 @@ def notify_staff(ctx: Context, *, reason: str, urgent: bool, note: str = "",
                   urgent="（紧急）" if urgent else "", recent=record.recent or "（无文字消息）")
     lines = "\n".join([notice, *([note] if note else []), f"编号：{record.id}"])
     for staff in ctx.services.settings.wecom.handoff_staff:
-        ctx.services.sender.enqueue(ctx.session, staff, lines)
+        ctx.services.sender.enqueue(ctx.session, staff, lines, urgent=urgent,
+                                    about_user=ctx.user.user_id)
 
 
 def staff_hours_line(ctx: Context) -> str:
