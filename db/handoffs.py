@@ -1,4 +1,5 @@
-"""Handoffs to staff: create one with the person's recent messages; list the open ones."""
+"""Handoffs to staff: one open per person (repeats join it), with the person's recent messages;
+list the open ones."""
 
 from __future__ import annotations
 
@@ -33,6 +34,23 @@ def open_handoff(session: Session, user_id: str, *, reason: str, urgent: bool,
     session.add(handoff)
     session.flush()
     return handoff
+
+
+def join_open_handoff(session: Session, user_id: str, *, reason: str, urgent: bool,
+                      latest: str | None = None) -> tuple[Handoff | None, bool]:
+    """The user's open handoff, if any, with `latest` added to its recent messages, and
+    whether it became urgent just now (distress after a plain request: staff must hear)."""
+    row = session.scalars(select(Handoff).where(Handoff.user_id == user_id,
+                                                Handoff.status == "open")
+                          .order_by(Handoff.id.desc()).limit(1)).first()
+    if row is None:
+        return None, False
+    if latest:
+        row.recent = "\n".join([*(row.recent or "").splitlines(), latest][-2 * RECENT_MESSAGES:])
+    escalated = urgent and not row.urgent
+    if escalated:
+        row.urgent, row.reason = True, reason
+    return row, escalated
 
 
 def open_handoffs(session: Session) -> Sequence[Handoff]:
