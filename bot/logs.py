@@ -23,7 +23,7 @@ def configure(level: str = "INFO") -> None:
     handler.setFormatter(ShanghaiFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    root.setLevel(level.upper())
     for noisy in ("jieba", "urllib3", "werkzeug", "apscheduler.executors.default"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.Formatter.converter = time.gmtime

@@ -16,11 +16,14 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Mapping, get_args, get_origin, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEMO_TOKEN = "demotoken"
 DEMO_AES_KEY = "DemoDemoDemoDemoDemoDemoDemoDemoDemoDemo123"
 DEMO_DATA_KEY = "ZGVtby1kYXRhLWtleS1kby1ub3QtdXNlLWluLXByb2Q="
 DEMO_SECRET = "demo-secret"
+DATABASE_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")  # the ones installed
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(Exception):
@@ -199,6 +202,22 @@ def _validate(s: Settings) -> None:
         raise ConfigError("[wecom] timeout_seconds: must be positive")
     if not s.database.url or "://" not in s.database.url:
         raise ConfigError("[database] url: missing or not an SQLAlchemy URL (BOT_DATABASE_URL)")
+    driver = s.database.url.partition("://")[0]
+    if driver not in DATABASE_DRIVERS:
+        raise ConfigError(f"[database] url: {driver}:// is not supported; use sqlite:///FILE or "
+                          "postgresql+psycopg://USER@HOST/DB (BOT_DATABASE_URL)")
+    try:
+        ZoneInfo(s.bot.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"[bot] timezone: unknown time zone {s.bot.timezone!r}, "
+                          "e.g. Asia/Shanghai (BOT_BOT_TIMEZONE)") from None
+    if s.bot.log_level.upper() not in LOG_LEVELS:
+        raise ConfigError(f"[bot] log_level: {s.bot.log_level!r} is not one of "
+                          f"{', '.join(LOG_LEVELS)} (BOT_BOT_LOG_LEVEL)")
+    for year, wage in s.levy.city_average_wage.items():
+        if not wage.is_finite() or wage <= 0:
+            raise ConfigError(f"[levy] city_average_wage: {year} must be a positive amount "
+                              "in yuan (leave the year out while it is unknown)")
     try:
         key = base64.b64decode(s.security.data_key, validate=True) if s.security.data_key else b""
     except (binascii.Error, ValueError):

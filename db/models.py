@@ -163,4 +163,5 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(32))
     subject_hash: Mapped[str] = mapped_column(String(64))  # keyed hash of the user id
     detail: Mapped[str] = mapped_column(String(255), default="")
+    actor: Mapped[str | None] = mapped_column(String(64))  # who did it (staff tools)
     at: Mapped[utc] = mapped_column(default=utcnow)

@@ -28,6 +28,9 @@ JOB_KINDS = ("手工制作", "客服、电话服务", "按摩、保健", "保洁
              "其他")
 MODES = ("全日制", "非全日制", "居家就业", "辅助性就业", "自主创业")
 MIN_AGE = 16
+ONLY_SECOND_GENERATION = ("这里只能登记第二代残疾人证号：20位，是身份证号（18位）加残疾类别、"
+                          "等级各1位，在残疾人证第一页。请核对后再发一次；证件不是这种格式的，"
+                          "请回复“人工”，工作人员帮您登记。")
 OTHER_FORMAT_NOTE = ("这个证号和第二代残疾人证号（20位）的格式不一样，可能是其他版本的证件。"
                      "登记提交后，我会请工作人员帮您核对，不影响登记。\n")
 
@@ -77,14 +80,13 @@ def _consented(value: str, ctx: Context) -> Reply | None:
 
 
 def _certificate(text: str, ctx: Context) -> dict[str, Any]:
-    today = ctx.now.date()
     try:
-        cert = parse_certificate(text, today=today)
+        cert = parse_certificate(text, today=ctx.today)
     except UnrecognisedFormat as exc:
         number = "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isalnum()).upper()
         if re.fullmatch(r"\d{17}[\dX]", number):
             raise InvalidAnswer(exc.hint) from None  # an ID number: a slip, so ask again
-        return {"number": number, "checked": False}  # another format: staff check it
+        raise InvalidAnswer(ONLY_SECOND_GENERATION) from None  # staff register other cards
     return {"number": cert.number, "checked": True, "category": cert.category,
             "grade": cert.grade, "birth": cert.birth_date.isoformat()}
 
@@ -92,7 +94,7 @@ def _certificate(text: str, ctx: Context) -> dict[str, Any]:
 def _certificate_read(value: dict[str, Any], ctx: Context) -> Reply | None:
     if not value["checked"]:
         return None  # another format: staff check it after the registration
-    if age_on(date.fromisoformat(value["birth"]), ctx.now.date()) < MIN_AGE:
+    if age_on(date.fromisoformat(value["birth"]), ctx.today) < MIN_AGE:
         FORM.finish(ctx)
         return Reply.text("谢谢您的信任。按照规定，就业登记从年满16周岁开始办理，现在还不能登记。"
                           "孩子的康复、教育等问题，可以回复“人工”请工作人员帮您；回复“菜单”返回。",
@@ -210,7 +212,7 @@ def resume_registration(ctx: Context, row: Registration) -> Reply:
     """Open a saved registration at its summary to correct a field (saving updates it)."""
     cert: dict[str, Any] = {"number": row.certificate, "checked": row.certificate_checked}
     if row.certificate_checked:
-        parsed = parse_certificate(row.certificate, today=ctx.now.date())
+        parsed = parse_certificate(row.certificate, today=ctx.today)
         cert.update(category=parsed.category, grade=parsed.grade,
                     birth=parsed.birth_date.isoformat())
     answers = {"name": row.name, "certificate": cert, "phone": row.phone, "street": row.street,

@@ -16,6 +16,7 @@ from handlers.forms import Form, Step
 from handlers.levy import UnitKind, estimate, render
 from handlers.validators import InvalidAnswer, parse_chinese_number
 
+LARGEST = Decimal(10) ** 12  # far above any staff count or wage; keeps int() cheap
 NONE_WORDS = {"没有", "无", "零", "一个也没有", "没安排", "一个没有", "0人"}
 
 
@@ -26,12 +27,15 @@ def _number(text: str) -> Decimal:
     scale = Decimal(10000) if cleaned.endswith(("万", "w", "W")) else Decimal(1)
     cleaned = cleaned.rstrip("万wW")
     try:
-        return Decimal(cleaned) * scale
+        value = Decimal(cleaned) * scale
     except InvalidOperation:
         spoken = parse_chinese_number(cleaned)
         if spoken is None:
             raise InvalidAnswer("请只回复一个数字，例如：200") from None
         return Decimal(spoken) * scale
+    if not value.is_finite() or abs(value) > LARGEST:  # "NaN", "Infinity", "1e999999"
+        raise InvalidAnswer("请只回复一个普通的数字，例如：200")
+    return value
 
 
 def _staff(text: str, ctx: Context) -> int:
@@ -58,7 +62,7 @@ def _wage(text: str, ctx: Context) -> str:
 
 def _calculate(ctx: Context, answers: dict[str, Any]) -> Reply:
     levy_settings = ctx.services.settings.levy
-    year = ctx.now.year
+    year = ctx.today.year  # the levy year where the employer is (Shanghai), not UTC's
     city = levy_settings.city_average_wage.get(str(year - 1))
     result = estimate(answers["kind"], answers["staff"], answers["disabled"],
                       Decimal(answers["wage"]), city, year)

@@ -136,27 +136,18 @@ def test_an_under_16_certificate_gets_a_kind_refusal_with_a_person(chat: Any) ->
     assert len(rows(chat, Handoff, user_id=user)) == 1
 
 
-def test_a_certificate_of_another_format_goes_to_staff(chat: Any) -> None:
+def test_a_certificate_of_another_format_is_refused_with_a_person_offered(chat: Any) -> None:
     user = "reg-old-card"
     run(chat, user, ["我想登记找工作", "1", "同意", "赵桂兰"])
     # An 18-digit ID number is a typing slip: asked again, with a person offered.
     again = say(chat, user, CERT[:18])
     assert "身份证号" in again and "人工" in again
     assert state_of(chat, user) == "register:certificate"
-    noted = say(chat, user, "B1234567890123456X")
-    assert "工作人员" in noted and "核对" in noted
-    assert state_of(chat, user) == "register:phone"
-    run(chat, user, ["13912340001", "1", "1", "1", "1", "跳过", "跳过"])
-    done = say(chat, user, "确认")
-    assert "登记成功" in done and "证号由工作人员核对后生效" in done
-    [row] = rows(chat, Registration)
-    assert not row.certificate_checked and row.certificate == "B1234567890123456X"
-    assert row.category is None and row.birth_year is None
-    [handoff] = rows(chat, Handoff, user_id=user)
-    assert handoff.reason == "certificate" and not handoff.urgent
-    notices = chat.api_messages("staff01")
-    assert len(notices) == 1 and row.ref in notices[0] and "核对" in notices[0]
-    assert "B1234567890123456X" not in notices[0]
+    # Only second-generation numbers are registered here; staff register other cards.
+    refused = say(chat, user, "B1234567890123456X")
+    assert "第二代残疾人证号" in refused and "20位" in refused and "人工" in refused
+    assert state_of(chat, user) == "register:certificate"
+    assert rows(chat, Registration) == [] and rows(chat, Handoff) == []
 
 
 def test_registering_the_same_certificate_again_updates_it(chat: Any) -> None:

@@ -1,5 +1,6 @@
 """Integrity: outbound messages get `urgent` (sent first) and `about_user` (whose staff notice
-it is, so erasure finds it without reading the now encrypted text).
+it is, so erasure finds it without reading the now encrypted text); the audit log names the
+actor of a staff action (`audit_log.actor`).
 
 `outbound_messages.text` and `conversations.last_prompt` are encrypted by the application
 from now on (same Text columns); rows written before stay readable as they are.
@@ -23,9 +24,13 @@ def upgrade() -> None:
                                       server_default=sa.false()))
         batch_op.add_column(sa.Column('about_user', sa.String(length=64), nullable=True))
         batch_op.create_index('ix_outbound_messages_about_user', ['about_user'], unique=False)
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('actor', sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_column('actor')
     with op.batch_alter_table('outbound_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_outbound_messages_about_user')
         batch_op.drop_column('about_user')
