@@ -37,20 +37,19 @@ def open_handoff(session: Session, user_id: str, *, reason: str, urgent: bool,
 
 
 def join_open_handoff(session: Session, user_id: str, *, reason: str, urgent: bool,
-                      latest: str | None = None) -> tuple[Handoff | None, bool]:
-    """The user's open handoff, if any, with `latest` added to its recent messages, and
-    whether it became urgent just now (distress after a plain request: staff must hear)."""
+                      latest: str | None = None) -> Handoff | None:
+    """The user's open handoff, if any, with `latest` added to its recent messages; made
+    urgent (with this reason) when this one is (distress after a plain request)."""
     row = session.scalars(select(Handoff).where(Handoff.user_id == user_id,
                                                 Handoff.status == "open")
                           .order_by(Handoff.id.desc()).limit(1)).first()
     if row is None:
-        return None, False
+        return None
     if latest:
         row.recent = "\n".join([*(row.recent or "").splitlines(), latest][-2 * RECENT_MESSAGES:])
-    escalated = urgent and not row.urgent
-    if escalated:
+    if urgent and not row.urgent:
         row.urgent, row.reason = True, reason
-    return row, escalated
+    return row
 
 
 def open_handoffs(session: Session) -> Sequence[Handoff]:

@@ -57,12 +57,12 @@ def notify_staff(ctx: Context, *, reason: str, urgent: bool, note: str = "",
     """Create the handoff record and queue a message to every configured staff member.
 
     One open handoff per person: a repeat joins it and notifies nobody again, unless it is
-    urgent (distress: staff hear every time) or carries a note. `message`: the one being answered; staff see
-    it (scrubbed) after the earlier ones.
+    urgent (distress: staff hear every time) or carries a note. `message`: the one being
+    answered; staff see it (scrubbed) after the earlier ones.
     """
     latest = scrub(message.text) if message is not None and message.kind == "text" else None
-    record, _ = join_open_handoff(ctx.session, ctx.user.user_id, reason=reason,
-                                          urgent=urgent, latest=latest)
+    record = join_open_handoff(ctx.session, ctx.user.user_id, reason=reason, urgent=urgent,
+                               latest=latest)
     if record is not None and not (urgent or note):
         return
     record = record or open_handoff(ctx.session, ctx.user.user_id, reason=reason,

@@ -47,8 +47,8 @@ def write_lock(database: str) -> Iterator[None]:
 def budget(services: Any, monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
     """Set bot.passive_reply_seconds for this test."""
     settings = services.settings
-    monkeypatch.setattr(services, "settings",
-                        replace(settings, bot=replace(settings.bot, passive_reply_seconds=seconds)))
+    bot = replace(settings.bot, passive_reply_seconds=seconds)
+    monkeypatch.setattr(services, "settings", replace(settings, bot=bot))
 
 
 def count(services: Any, model: Any, **where: Any) -> int:
