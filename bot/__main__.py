@@ -213,12 +213,26 @@ def cmd_booking(args: argparse.Namespace) -> int:
 
 def cmd_registrations(args: argparse.Namespace) -> int:
     """registrations export --out FILE.csv: every registration, decrypted, for staff."""
-    from bot.staff import export_registrations
+    from bot.staff import ExportRefused, export_registrations
 
-    out = Path(args.out).resolve()
-    count = export_registrations(_services(with_bot=False), out)
+    out = Path(args.out).absolute()  # not resolved: a symbolic link must stay visible
+    try:
+        count = export_registrations(_services(with_bot=False), out, args.actor or _os_user())
+    except ExportRefused as exc:
+        print(f"export refused: {exc}", file=sys.stderr)
+        return 1
     print(f"exported {count} registrations to {out}")
     return 0
+
+
+def _os_user() -> str:
+    """The operating-system user running the command."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        return f"uid {os.getuid()}"
 
 
 def cmd_menu(args: argparse.Namespace) -> int:

@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
                                help="export: every registration, decrypted, to a CSV file")
     registrations.add_argument("--out", required=True,
                                help="the CSV file to write (its folder must exist)")
+    registrations.add_argument("--actor", help="who exports, for the audit log "
+                                               "(default: the OS user)")
     menu = sub.add_parser("menu", help="push the app's custom menu to WeCom")
     menu.add_argument("action", choices=["create"], help="create: replace the app's menu")
     add_booking_parsers(sub)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from db.crypto import decode_key
 
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 # Drivers the bot installs (pyproject.toml): SQLite (built in) and psycopg 3.
+DATABASE_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DRIVERLESS_POSTGRES = re.compile(r"(postgres|postgresql)(\+psycopg2|\+pg8000|\+asyncpg)?://")
 
 
@@ -53,6 +56,10 @@ def _database(s: Settings) -> list[str]:
         rest = url.split("://", 1)[1].rsplit("@", 1)[-1]
         return [f"[database] url: use postgresql+psycopg://…@{rest} (the psycopg 3 driver "
                 f"the bot installs), not {url.split('://', 1)[0]}:// (BOT_DATABASE_URL)"]
+    driver = url.partition("://")[0]
+    if driver not in DATABASE_DRIVERS:
+        return [f"[database] url: {driver}:// is not supported; use sqlite:///FILE or "
+                "postgresql+psycopg://USER@HOST/DB (BOT_DATABASE_URL)"]
     return []
 
 
@@ -70,6 +77,21 @@ def _bot(s: Settings) -> list[str]:
         problems.append("[bot] passive_reply_seconds: must be between 0 and 5")
     if s.console.idle_minutes <= 0:
         problems.append("[console] idle_minutes: must be positive (BOT_CONSOLE_IDLE_MINUTES)")
+    try:
+        ZoneInfo(s.bot.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"[bot] timezone: unknown time zone {s.bot.timezone!r}, "
+                        "e.g. Asia/Shanghai (BOT_BOT_TIMEZONE)")
+    if s.bot.log_level.upper() not in LOG_LEVELS:
+        problems.append(f"[bot] log_level: {s.bot.log_level!r} is not one of "
+                        f"{', '.join(LOG_LEVELS)} (BOT_BOT_LOG_LEVEL)")
+    for year, wage in s.levy.city_average_wage.items():
+        if not wage.is_finite() or wage <= 0:
+            problems.append(f"[levy] city_average_wage: {year} must be a positive amount "
+                            "in yuan (leave the year out while it is unknown)")
+    for name in ("message_days", "dedup_hours", "form_days", "open_days"):
+        if getattr(s.retention, name) <= 0:
+            problems.append(f"[retention] {name}: must be a positive number")
     return problems
 
 

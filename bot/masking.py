@@ -6,9 +6,10 @@ phone, ID or certificate number is masked too.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
+
+from db.crypto import field_cipher
 
 _DIGIT = "[0-9０-９]"
 _SEP = "[ \t\u3000\\-‐‑–—－()（）]"
@@ -55,8 +56,12 @@ def mask_id(number: str) -> str:
 
 
 def mask_user(userid: str) -> str:
-    """A WeCom user id for logs: first 2 characters + "…" + a stable 6-hex hash."""
-    digest = hashlib.sha256(userid.encode("utf-8")).hexdigest()[:6]
+    """A WeCom user id for logs: first 2 characters + "…" + 6 hex of its keyed hash (an
+    unkeyed hash could be reversed by hashing every id of the staff directory)."""
+    try:
+        digest = field_cipher().keyed_hash(userid)[:6]
+    except RuntimeError:  # no data key loaded (a tool before start-up): no hash at all
+        digest = ""
     prefix = userid[:2] if len(userid) >= 5 else ""  # a short id would show too much of itself
     return f"{prefix}…{digest}"
 

@@ -10,7 +10,9 @@ held for a few statements per message, not for the handler.
 
 The handler runs on a worker thread. If its reply is ready within the passive budget, the
 first message goes back in the HTTP response; otherwise the callback answers an empty 200
-and the reply goes out through `message/send` (the outbox).
+once the message is recorded (NotRecorded, a 503, when it cannot be recorded in time, so
+WeCom retries) and the reply goes out through `message/send` (the outbox). A re-delivery of
+a message answered passively gets the recorded reply again.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ log = logging.getLogger(__name__)
 RACE_RETRIES = 3
 
 
+class NotRecorded(Exception):
+    """The message was not recorded in time: answer non-200 so that WeCom retries."""
+
+
 class PassiveSlot:
     """The hand-over between the HTTP request (waiting) and the worker (answering)."""
 
@@ -67,18 +73,23 @@ class PassiveSlot:
             return not self._abandoned
 
     def wait(self, budget: float, grace: float = 1.5) -> str | None:
-        """Request: the passive text if ready within `budget` seconds, else None."""
+        """Request: the passive text if ready within `budget` seconds, else None once the
+        message is recorded (the reply then goes through the outbox).
+
+        NotRecorded if it is not recorded within `budget + grace`: the callback must not be
+        acknowledged then, so WeCom delivers it again (the unique delivery key keeps it once).
+        """
         if self._done.wait(budget):
             return self._text
         with self._lock:
-            if not self._claimed:
-                self._waiting = False
-                return None
-        if self._done.wait(grace):  # claimed: the worker is committing right now
+            self._waiting = False  # too late for a passive reply unless already claimed
+        if self._done.wait(grace):
             return self._text
-        with self._lock:  # the commit outlasted WeCom's deadline: the worker sends it instead
+        with self._lock:  # still not recorded: the worker sends the reply itself if it can
             self._abandoned = not self._done.is_set()
-            return None if self._abandoned else self._text
+            if self._abandoned:
+                raise NotRecorded()
+            return self._text
 
 
 class Pipeline:
@@ -91,7 +102,8 @@ class Pipeline:
         self._in_flight = 0
 
     def handle(self, incoming: Incoming) -> str | None:
-        """Process `incoming`; return the passive reply text, or None to answer empty."""
+        """Process `incoming`; return the passive reply text, or None to answer empty (the
+        message is recorded then); NotRecorded when it could not be recorded in time."""
         slot = PassiveSlot()
         with self._idle:
             self._in_flight += 1
@@ -159,13 +171,13 @@ class Pipeline:
             with read_connection(services.engine) as connection:
                 loaded = state.load(connection, incoming.user_id, incoming.delivery_key, now)
             if loaded.seen:
-                return None, [], "duplicate"
+                return self._again(incoming, slot)
         with services.sessions() as session:
             if locked:
                 loaded = state.load(session.connection(), incoming.user_id,
                                     incoming.delivery_key, now, lock=True)
                 if loaded.seen:
-                    return None, [], "duplicate"
+                    return self._again(incoming, slot)
             reply = self._answer(session, incoming, loaded, now)
             inbound = self._inbound(incoming, reply, now)  # prepared before the lock is taken
             texts = [part for message in reply.texts for part in split_text(message)]
@@ -217,6 +229,20 @@ class Pipeline:
                 return []
             row.status = "pending"
             return [row.id]
+
+    def _again(self, incoming: Incoming,
+               slot: PassiveSlot | None) -> tuple[str | None, list[int], str]:
+        """A re-delivery of a recorded message: WeCom did not get the response, so a passive
+        reply goes back again (or, if this request cannot wait, through message/send). A
+        reply already sent or queued is not repeated; nothing is recorded twice."""
+        with read_connection(self.services.engine) as connection:
+            first = connection.execute(state.FIRST_REPLY,
+                                       {"delivery_key": incoming.delivery_key}).first()
+        if first is None or first.status != "passive":
+            return None, [], "duplicate"
+        if slot is not None and slot.claim():
+            return first.text, [], "redelivered"
+        return None, self._unpassive(incoming), "redelivered"
 
     def _seen(self, incoming: Incoming) -> bool:
         with read_connection(self.services.engine) as connection:

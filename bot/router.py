@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Callable, Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -47,6 +48,11 @@ class Context:
         """The context of one message, from the state the pipeline read."""
         return cls(services, session, loaded.user, loaded.conversation, now,
                    json.loads(loaded.conversation.data), loaded.previous_seen_at)
+
+    @property
+    def today(self) -> date:
+        """Today's date where the people are (settings.bot.timezone), not UTC's."""
+        return self.now.astimezone(ZoneInfo(self.services.settings.bot.timezone)).date()
 
     @property
     def options(self) -> list[str]:

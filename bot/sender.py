@@ -3,9 +3,11 @@
 Every message is a row of `outbound_messages` first (status pending), then delivered; a send
 that fails with a passing error stays pending with a back-off and the scheduler retries it.
 WeCom silently drops more than 30 messages a minute or 1,000 an hour to one member, so the
-sender paces each user below both, counting in the shared database (read without the write
-lock: two processes sending to one member at the same instant may both count the same past,
-which the margin below the limits absorbs).
+sender paces each user below both, counting in the shared database what was sent or is being
+sent. The count and the claim are one transaction holding the member's lock (SQLite: the
+write lock; PostgreSQL: an advisory lock per member), so the limit holds across threads and
+processes. Urgent messages (distress notices) go first and may use the last two places of
+each minute and hour: a backlog of ordinary notices never holds them up.
 
 message/send: https://developer.work.weixin.qq.com/document/path/90236
 limits: https://developer.work.weixin.qq.com/document/path/90312
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
 import requests
@@ -32,10 +34,12 @@ from db.types import utcnow
 log = logging.getLogger(__name__)
 
 TEXT_LIMIT_BYTES = 2048
-PER_MINUTE, PER_HOUR = 28, 990  # WeCom: 30 / 1,000 per member; keep a margin
+PER_MINUTE, PER_HOUR = 28, 990  # WeCom: 30 / 1,000 per member; the rest is for urgent ones
+URGENT_PER_MINUTE, URGENT_PER_HOUR = 30, 1000
 MAX_ATTEMPTS = 8
 RETRYABLE = {-1, 45009, 45033}
 STALE_SENDING = timedelta(minutes=5)
+PACING_LOCK = 7301  # the advisory lock namespace of per-member pacing (PostgreSQL)
 ENQUEUED = "bot.sender.enqueued"  # session.info: ids of the pending rows queued in that session
 
 
@@ -67,12 +71,18 @@ class Sender:
         self.staff = frozenset(staff)  # their failed notices are logged as such
 
     def enqueue(self, session: Session, user_id: str, text: str,
-                inbound_id: int | None = None) -> list[OutboundMessage]:
-        """Add the text (split if needed) to the outbox inside the caller's transaction."""
+                inbound_id: int | None = None, *, urgent: bool = False,
+                about_user: str | None = None) -> list[OutboundMessage]:
+        """Add the text (split if needed) to the outbox inside the caller's transaction.
+
+        `urgent`: sent before everything else waiting; `about_user`: the person a staff
+        notice is about (erased with them).
+        """
         user = session.get(User, user_id)
         status = "suppressed" if user is not None and user.unsubscribed_at else "pending"
         rows = [OutboundMessage(user_id=user_id, text=part, status=status, attempts=0,
-                                inbound_id=inbound_id, created_at=self.clock())
+                                inbound_id=inbound_id, created_at=self.clock(), urgent=urgent,
+                                about_user=about_user)
                 for part in split_text(text)]
         session.add_all(rows)
         session.flush()
@@ -102,13 +112,20 @@ class Sender:
                 .where(OutboundMessage.status == "pending",
                        (OutboundMessage.next_attempt_at.is_(None))
                        | (OutboundMessage.next_attempt_at <= now))
-                .order_by(OutboundMessage.id).limit(limit)).all()
+                .order_by(OutboundMessage.urgent.desc(), OutboundMessage.id)
+                .limit(limit)).all()
         return self.deliver(ids)
 
     def deliver(self, ids: Iterable[int]) -> int:
-        """Try to send each pending message in `ids`, oldest first; return how many went."""
-        sent = 0
-        for message_id in sorted(ids):
+        """Try to send each pending message in `ids`, urgent first, then oldest first; return
+        how many went."""
+        ids, sent = sorted(ids), 0
+        if not ids:
+            return 0
+        with read_session(self.sessions) as session:
+            urgent = set(session.scalars(select(OutboundMessage.id).where(
+                OutboundMessage.id.in_(ids), OutboundMessage.urgent.is_(True))).all())
+        for message_id in sorted(ids, key=lambda i: (i not in urgent, i)):
             sent += self._deliver_one(message_id)
         return sent
 
@@ -119,10 +136,11 @@ class Sender:
             row = session.get(OutboundMessage, message_id)
             if row is None or row.status != "pending":
                 return 0
-            user_id, text, attempts = row.user_id, row.text, row.attempts + 1
-            wait = self._pace(session, user_id, now)
+            user_id, text, attempts, urgent = row.user_id, row.text, row.attempts + 1, row.urgent
         still_pending = (OutboundMessage.id == message_id, OutboundMessage.status == "pending")
-        with self.sessions.begin() as session:
+        with self.sessions.begin() as session:  # count and claim under the member's lock
+            _lock_member(session, user_id)
+            wait = self._pace(session, user_id, now, urgent)
             if wait is not None:
                 session.execute(update(OutboundMessage).where(*still_pending)
                                 .values(next_attempt_at=wait))
@@ -174,16 +192,32 @@ class Sender:
             return "retry", None, "answer is not JSON", None
         return "sent", 0, "ok", str(result.get("msgid") or "") or None
 
-    def _pace(self, session: Session, user_id: str, now: datetime) -> datetime | None:
-        """None if a message may go to this user now, else the time when it may."""
-        hourly = session.scalars(select(OutboundMessage.sent_at)
+    def _pace(self, session: Session, user_id: str, now: datetime,
+              urgent: bool = False) -> datetime | None:
+        """None if a message may go to this user now, else the time when it may.
+
+        Counts what was sent and what is being sent (claimed: `next_attempt_at` is the claim
+        time); the caller holds the member's lock, so nobody counts the same past twice.
+        """
+        at = func.coalesce(OutboundMessage.sent_at, OutboundMessage.next_attempt_at)
+        hourly = session.scalars(select(at)
                                  .where(OutboundMessage.user_id == user_id,
-                                        OutboundMessage.status == "sent",
-                                        OutboundMessage.sent_at > now - timedelta(hours=1))
-                                 .order_by(OutboundMessage.sent_at)).all()
+                                        OutboundMessage.status.in_(("sent", "sending")),
+                                        at > now - timedelta(hours=1))
+                                 .order_by(at)).all()
+        hourly = [t if t.tzinfo else t.replace(tzinfo=timezone.utc) for t in hourly]
         last_minute = [t for t in hourly if t > now - timedelta(minutes=1)]
-        if len(last_minute) >= PER_MINUTE:
-            return last_minute[0] + timedelta(minutes=1)
-        if len(hourly) >= PER_HOUR:
-            return hourly[0] + timedelta(hours=1)
+        per_minute, per_hour = (URGENT_PER_MINUTE, URGENT_PER_HOUR) if urgent else \
+            (PER_MINUTE, PER_HOUR)
+        if len(last_minute) >= per_minute:
+            return last_minute[-per_minute] + timedelta(minutes=1)
+        if len(hourly) >= per_hour:
+            return hourly[-per_hour] + timedelta(hours=1)
         return None
+
+
+def _lock_member(session: Session, user_id: str) -> None:
+    """Take the member's pacing lock until the transaction ends. SQLite's write transaction
+    already excludes every other writer; PostgreSQL takes a transaction advisory lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(PACING_LOCK, func.hashtext(user_id))))

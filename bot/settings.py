@@ -79,6 +79,8 @@ class DistrictSection:
 class RetentionSection:
     message_days: int = 180
     dedup_hours: int = 48
+    form_days: int = 30  # an unfinished form (answers, prompt, consent) is purged after this
+    open_days: int = 90  # an open handoff or question nobody closed expires after this
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import errno
 import os
+import stat
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,25 +39,45 @@ def list_handoffs(services: Any) -> str:
     return "\n".join(lines)
 
 
-def export_registrations(services: Any, out: Path) -> int:
-    """Write every registration, decrypted, to a CSV only its owner can read; audit it."""
+class ExportRefused(Exception):
+    """The export file cannot be written safely (a symbolic link, not a regular file)."""
+
+
+def open_private(out: Path) -> int:
+    """Open `out` for writing, readable by its owner only (0600, also when it existed with
+    other permissions); never through a symbolic link, which could point anywhere."""
+    try:
+        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ExportRefused(f"{out} is a symbolic link: refusing to write through it") \
+                from None
+        raise ExportRefused(f"{out}: {exc.strerror}") from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise ExportRefused(f"{out} is not a regular file")
+    os.fchmod(descriptor, 0o600)  # before anything is written into it
+    os.ftruncate(descriptor, 0)
+    return descriptor
+
+
+def export_registrations(services: Any, out: Path, actor: str) -> int:
+    """Write every registration, decrypted, to a CSV only its owner can read; audit it
+    under `actor` (the staff member, or the OS user running the command)."""
     zone = ZoneInfo(services.settings.bot.timezone)
     if not out.parent.is_dir():
         raise CommandError(f"the folder {out.parent} does not exist: create it first, or give "
                            "--out a file in an existing folder")
     with services.sessions.begin() as session:
         rows = session.scalars(select(Registration).order_by(Registration.id)).all()
-        try:
-            descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        except OSError as exc:
-            raise CommandError(f"cannot write {out}: {exc.strerror}") from None
+        descriptor = open_private(out)
         with open(descriptor, "w", encoding="utf-8-sig", newline="") as file:  # BOM: Excel
             writer = csv.writer(file)
             writer.writerow(EXPORT_HEADERS)
             for row in rows:
                 writer.writerow([_cell(value) for value in export_values(row, zone)])
         session.add(AuditLog(action="export", subject_hash=services.cipher.keyed_hash(str(out)),
-                             detail=str(len(rows)), at=services.clock()))
+                             detail=str(len(rows)), actor=actor[:64], at=services.clock()))
     return len(rows)
 
 

@@ -4,15 +4,19 @@ Callback configuration: https://developer.work.weixin.qq.com/document/path/90930
 Encryption: https://developer.work.weixin.qq.com/document/path/90968
 Passive replies: https://developer.work.weixin.qq.com/document/path/90241
 
-Refusals write nothing: a bad signature or a foreign CorpID/AgentID is 403, a malformed body
-or envelope 400, a body over the limit 413. A body with a DTD or entity declaration is refused
-before any XML parser sees it, so nothing is ever expanded.
+Refusals write nothing: a bad signature, a foreign CorpID/AgentID or a timestamp more than
+10 minutes from our clock (a replay) is 403, a malformed body or envelope 400, a body over
+the limit 413. A body with a DTD or entity declaration (any `<!` markup outside CDATA) is
+refused before any XML parser sees it, so nothing is ever expanded; a person's text, which
+WeCom sends in CDATA, may contain "<!" freely. Elements nested deeper than WeCom ever
+nests are refused (400) before anything recurses into them.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 import xml.etree.ElementTree as ET
 
 from flask import Blueprint, Response, current_app, request
@@ -21,11 +25,15 @@ from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.replies import TextReply
 
 from bot.messages import Incoming, MalformedMessage
+from bot.pipeline import NotRecorded
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("webhook", __name__)
 
-FORBIDDEN_MARKUP = re.compile(rb"<!(?!\[CDATA\[)")  # DOCTYPE, ENTITY, ELEMENT, comments
+CDATA = re.compile(rb"<!\[CDATA\[.*?\]\]>", re.DOTALL)  # text content: may hold anything
+FORBIDDEN_MARKUP = re.compile(rb"<!")  # outside CDATA: DOCTYPE, ENTITY, ELEMENT, comments
+MAX_DEPTH = 16  # WeCom's callbacks nest 3 or 4 deep
+MAX_CLOCK_SKEW = 600  # seconds between WeCom's timestamp and ours
 AUTH_ERRORS = (InvalidSignatureException, InvalidCorpIdException)
 
 
@@ -69,7 +77,11 @@ def receive() -> Response:
     """Verify, decrypt and parse a callback; answer passively or with an empty 200."""
     services = current_app.extensions["bot"]
     incoming = _decrypt(services, _read_body(services.settings.bot.max_body_bytes))
-    text = services.pipeline.handle(incoming)
+    try:
+        text = services.pipeline.handle(incoming)
+    except NotRecorded:  # not acknowledged: WeCom delivers it again
+        log.warning("callback not recorded in time: answered 503 so that WeCom retries")
+        return Response("", status=503)
     if not text:
         return Response("", status=200)
     nonce, timestamp = request.args["nonce"], request.args["timestamp"]
@@ -90,6 +102,22 @@ def _read_body(limit: int) -> bytes:
     return body
 
 
+def server_time() -> float:
+    """Our clock, in seconds since the epoch (tests move it)."""
+    return time.time()
+
+
+def _check_timestamp(timestamp: str) -> None:
+    """A callback signed more than 10 minutes from now is refused: a captured request cannot
+    be replayed once its de-duplication key is purged."""
+    try:
+        skew = int(timestamp) - int(server_time())
+    except ValueError:
+        raise Refused(400, "timestamp is not a number") from None
+    if abs(skew) > MAX_CLOCK_SKEW:
+        raise Refused(403, f"timestamp differs from our clock by {skew} s")
+
+
 def _decrypt(services, body: bytes) -> Incoming:  # type: ignore[no-untyped-def]
     signature, timestamp, nonce = _query("msg_signature", "timestamp", "nonce")
     settings = services.settings.wecom
@@ -103,6 +131,7 @@ def _decrypt(services, body: bytes) -> Incoming:  # type: ignore[no-untyped-def]
         raise Refused(403, type(exc).__name__) from None
     except Exception as exc:  # bad base64, padding, length
         raise Refused(400, f"undecryptable: {type(exc).__name__}") from None
+    _check_timestamp(timestamp)  # signed by WeCom, so the time is WeCom's: a replay if old
     plain_bytes = plain.encode() if isinstance(plain, str) else plain
     _parse_xml(plain_bytes)  # same checks for the inner document
     try:
@@ -115,7 +144,7 @@ def _decrypt(services, body: bytes) -> Incoming:  # type: ignore[no-untyped-def]
 
 
 def _parse_xml(data: bytes) -> ET.Element:
-    if FORBIDDEN_MARKUP.search(data):
+    if FORBIDDEN_MARKUP.search(CDATA.sub(b"", data)):
         raise Refused(400, "DTD, entity or comment in XML")
     try:
         root = ET.fromstring(data)
@@ -123,7 +152,20 @@ def _parse_xml(data: bytes) -> ET.Element:
         raise Refused(400, "not well-formed XML") from None
     if root.tag != "xml":
         raise Refused(400, "root element is not <xml>")
+    if _depth(root) > MAX_DEPTH:
+        raise Refused(400, "elements nested too deep")
     return root
+
+
+def _depth(root: ET.Element) -> int:
+    """How deep the elements nest, without recursion."""
+    deepest, level = 0, [(root, 1)]
+    while level:
+        element, depth = level.pop()
+        deepest = max(deepest, depth)
+        if depth <= MAX_DEPTH:  # no need to walk further down than the limit
+            level.extend((child, depth + 1) for child in element)
+    return deepest
 
 
 def _check_addressee(to_user: str | None, agent_id: str | None, settings) -> None:  # type: ignore[no-untyped-def]

@@ -19,7 +19,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import String
+from sqlalchemy import String, Text
 from sqlalchemy.types import TypeDecorator
 
 PREFIX = "v1:"
@@ -129,3 +129,21 @@ class Encrypted(TypeDecorator[str]):
     def process_result_value(self, value: str | None, dialect: Any) -> str | None:
         """Decrypt on the way out."""
         return None if value is None else field_cipher().decrypt(value)
+
+
+class EncryptedText(TypeDecorator[str]):
+    """A Text column stored encrypted (message texts, the last prompt). Rows written before
+    the column was encrypted hold clear text without the prefix and are read as they are."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        """Encrypt on the way into the database."""
+        return None if value is None else field_cipher().encrypt(value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> str | None:
+        """Decrypt on the way out; an old clear value passes unchanged."""
+        if value is None or not value.startswith(PREFIX):
+            return value
+        return field_cipher().decrypt(value)

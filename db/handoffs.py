@@ -1,4 +1,5 @@
-"""Handoffs to staff: create one with the person's recent messages; list, answer and close them.
+"""Handoffs to staff: one open per person (repeats join it), with the person's recent messages;
+list, answer and close them.
 
 Staff answer through the outbox (`message/send`); the console, the CLI and tests call the
 same functions here."""
@@ -54,6 +55,22 @@ def open_handoff(session: Session, user_id: str, *, reason: str, urgent: bool,
     session.add(handoff)
     session.flush()
     return handoff
+
+
+def join_open_handoff(session: Session, user_id: str, *, reason: str, urgent: bool,
+                      latest: str | None = None) -> Handoff | None:
+    """The user's open handoff, if any, with `latest` added to its recent messages; made
+    urgent (with this reason) when this one is (distress after a plain request)."""
+    row = session.scalars(select(Handoff).where(Handoff.user_id == user_id,
+                                                Handoff.status == "open")
+                          .order_by(Handoff.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    if latest:
+        row.recent = "\n".join([*(row.recent or "").splitlines(), latest][-2 * RECENT_MESSAGES:])
+    if urgent and not row.urgent:
+        row.urgent, row.reason = True, reason
+    return row
 
 
 def open_handoffs(session: Session) -> Sequence[Handoff]:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from db.crypto import Encrypted
+from db.crypto import Encrypted, EncryptedText
 from db.types import UTCDateTime, intpk, utc, utcnow
 
 
@@ -49,7 +49,7 @@ class OutboundMessage(Base):
     __tablename__ = "outbound_messages"
     id: Mapped[intpk]
     user_id: Mapped[str] = mapped_column(String(64), index=True)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText())  # summaries and 我的信息 name people
     status: Mapped[str] = mapped_column(String(16), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     errcode: Mapped[int | None] = mapped_column(Integer)
@@ -60,6 +60,8 @@ class OutboundMessage(Base):
     created_at: Mapped[utc] = mapped_column(default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    urgent: Mapped[bool] = mapped_column(default=False)  # sent before the rest (distress)
+    about_user: Mapped[str | None] = mapped_column(String(64), index=True)  # a staff notice's
 
 
 class AccessToken(Base):
@@ -83,7 +85,7 @@ class Conversation(Base):
     state: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[str] = mapped_column(Text, default="{}")  # JSON; personal fields encrypted
     options: Mapped[str] = mapped_column(Text, default="[]")  # JSON: the last numbered list
-    last_prompt: Mapped[str] = mapped_column(Text, default="")
+    last_prompt: Mapped[str] = mapped_column(EncryptedText(), default="")
     version: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[utc] = mapped_column(default=utcnow)
 

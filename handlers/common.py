@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.masking import scrub
 from bot.messages import Incoming, Reply
 from bot.router import Context
-from db.handoffs import open_handoff
+from db.handoffs import join_open_handoff, open_handoff
 from handlers.commands import parse_command
 from handlers.greeting import menu_reply
 from handlers.texts import text
@@ -63,11 +63,17 @@ def notify_staff(ctx: Context, *, reason: str, urgent: bool, note: str = "",
                  message: Incoming | None = None) -> None:
     """Create the handoff record and queue a message to every configured staff member.
 
-    `message`: the one being answered; staff see it (scrubbed) after the earlier ones.
+    One open handoff per person: a repeat joins it and notifies nobody again, unless it is
+    urgent (distress: staff hear every time) or carries a note. `message`: the one being
+    answered; staff see it (scrubbed) after the earlier ones.
     """
     latest = scrub(message.text) if message is not None and message.kind == "text" else None
-    record = open_handoff(ctx.session, ctx.user.user_id, reason=reason, urgent=urgent,
-                          now=ctx.now, latest=latest)
+    record = join_open_handoff(ctx.session, ctx.user.user_id, reason=reason, urgent=urgent,
+                               latest=latest)
+    if record is not None and not (urgent or note):
+        return
+    record = record or open_handoff(ctx.session, ctx.user.user_id, reason=reason,
+                                    urgent=urgent, now=ctx.now, latest=latest)
     # Staff need the real WeCom user id to answer; it is masked only in logs.
     notice = text("handoff_staff_notice", user=ctx.user.user_id,
                   urgent="（紧急）" if urgent else "", question=opening_question(record.recent),
@@ -75,7 +81,8 @@ def notify_staff(ctx: Context, *, reason: str, urgent: bool, note: str = "",
     lines = "\n".join([notice, *([note] if note else []),
                        text("handoff_staff_how", id=record.id)])
     for staff in ctx.services.settings.wecom.handoff_staff:
-        ctx.services.sender.enqueue(ctx.session, staff, lines)
+        ctx.services.sender.enqueue(ctx.session, staff, lines, urgent=urgent,
+                                    about_user=ctx.user.user_id)
 
 
 def opening_question(recent: str) -> str:

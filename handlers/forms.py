@@ -276,9 +276,10 @@ class Form(Review, Detours):
         return self._ask(ctx, step, exc.hint)
 
     def _complete(self, ctx: Context) -> Reply:
-        answers = self.answers(ctx)
+        answers, state = self.answers(ctx), ctx.conversation.state
         reply = self.done(ctx, answers)
-        self.finish(ctx)
+        if ctx.conversation.state == state:  # `done` may send the person back to a step
+            self.finish(ctx)
         return reply
 
     def _resume(self, msg: Incoming, ctx: Context, step_name: str) -> Reply:

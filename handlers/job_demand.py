@@ -6,16 +6,14 @@ See job_demand.mmd beside this file for the flow.
 from __future__ import annotations
 
 import re
-import secrets
 import unicodedata
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.masking import mask_certificate, mask_phone
 from bot.messages import Reply
 from bot.router import Context
+from db import job_demand as registrations
 from db.models import Consent, Registration
 from handlers.forms import Form, Step
 from handlers.greeting import menu_reply
@@ -30,6 +28,9 @@ JOB_KINDS = ("手工制作", "客服、电话服务", "按摩、保健", "保洁
              "其他")
 MODES = ("全日制", "非全日制", "居家就业", "辅助性就业", "自主创业")
 MIN_AGE = 16
+ONLY_SECOND_GENERATION = ("这里只能登记第二代残疾人证号：20位，是身份证号（18位）加残疾类别、"
+                          "等级各1位，在残疾人证第一页。请核对后再发一次；证件不是这种格式的，"
+                          "请回复“人工”，工作人员帮您登记。")
 OTHER_FORMAT_NOTE = ("这个证号和第二代残疾人证号（20位）的格式不一样，可能是其他版本的证件。"
                      "登记提交后，我会请工作人员帮您核对，不影响登记。\n")
 
@@ -90,14 +91,13 @@ def _consented(value: str, ctx: Context) -> Reply | None:
 
 
 def _certificate(text: str, ctx: Context) -> dict[str, Any]:
-    today = ctx.now.date()
     try:
-        cert = parse_certificate(text, today=today)
+        cert = parse_certificate(text, today=ctx.today)
     except UnrecognisedFormat as exc:
         number = "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isalnum()).upper()
         if re.fullmatch(r"\d{17}[\dX]", number):
             raise InvalidAnswer(exc.hint) from None  # an ID number: a slip, so ask again
-        return {"number": number, "checked": False}  # another format: staff check it
+        raise InvalidAnswer(ONLY_SECOND_GENERATION) from None  # staff register other cards
     return {"number": cert.number, "checked": True, "category": cert.category,
             "grade": cert.grade, "birth": cert.birth_date.isoformat()}
 
@@ -105,7 +105,7 @@ def _certificate(text: str, ctx: Context) -> dict[str, Any]:
 def _certificate_read(value: dict[str, Any], ctx: Context) -> Reply | None:
     if not value["checked"]:
         return None  # another format: staff check it after the registration
-    if age_on(date.fromisoformat(value["birth"]), ctx.now.date()) < MIN_AGE:
+    if age_on(date.fromisoformat(value["birth"]), ctx.today) < MIN_AGE:
         FORM.finish(ctx)
         return Reply.text("谢谢您的信任。按照规定，就业登记从年满16周岁开始办理，现在还不能登记。"
                           "孩子的康复、教育等问题，可以回复“人工”请工作人员帮您；回复“菜单”返回。",
@@ -137,30 +137,39 @@ def _streets(ctx: Context) -> list[str]:
     return [*ctx.services.settings.district.streets, "其他街道或不在河北区"]
 
 
-def _save(ctx: Context, answers: dict[str, Any]) -> Reply:
-    cipher = ctx.services.cipher
+TAKEN = ("这个残疾人证号已经登记过了。为保护登记人的信息，我不能查看或修改这份登记。"
+         "如果是您本人或家人的证，请回复“人工”，工作人员核实后帮您处理；"
+         "如果证号输错了，请重新发送。")
+
+
+def _values(ctx: Context, answers: dict[str, Any]) -> dict[str, Any]:
+    """The registration's columns from the form's answers."""
     cert = answers["certificate"]
-    digest = cipher.keyed_hash(cert["number"])
-    row = ctx.session.scalar(select(Registration).where(Registration.certificate_hash == digest))
-    updated = row is not None
-    if row is None:
-        row = Registration(ref="DJ" + secrets.token_hex(3).upper(), certificate_hash=digest,
-                           created_at=ctx.now)
-        ctx.session.add(row)
     relation = "本人" if ctx.user.role != "family" else \
         ("监护人" if str(answers.get("relation", "")).startswith("监护人") else "受委托的家属")
-    row.user_id, row.relation = ctx.user.user_id, relation
-    row.name, row.certificate, row.phone = answers["name"], cert["number"], answers["phone"]
-    row.certificate_checked = cert["checked"]
-    row.category, row.grade = cert.get("category"), cert.get("grade")
-    row.birth_year = int(cert["birth"][:4]) if cert.get("birth") else None
-    row.street, row.education = answers["street"], answers["education"]
-    row.job_kinds = "、".join(answers["job_kinds"])
-    row.employment_modes = "、".join(answers["modes"])
-    row.skills, row.accessibility = answers.get("skills"), answers.get("accessibility")
-    row.consent_id = ctx.data.get("consent_id") or row.consent_id
-    row.updated_at = ctx.now
-    ctx.session.flush()
+    return {"relation": relation, "name": answers["name"], "certificate": cert["number"],
+            "phone": answers["phone"], "certificate_checked": cert["checked"],
+            "category": cert.get("category"), "grade": cert.get("grade"),
+            "birth_year": int(cert["birth"][:4]) if cert.get("birth") else None,
+            "street": answers["street"], "education": answers["education"],
+            "job_kinds": "、".join(answers["job_kinds"]),
+            "employment_modes": "、".join(answers["modes"]),
+            "skills": answers.get("skills"), "accessibility": answers.get("accessibility")}
+
+
+def _save(ctx: Context, answers: dict[str, Any]) -> Reply:
+    cert = answers["certificate"]
+    values = _values(ctx, answers)
+    if ctx.data.get("consent_id"):
+        values["consent_id"] = ctx.data["consent_id"]
+    try:
+        row, updated = registrations.save(
+            ctx.session, user_id=ctx.user.user_id, now=ctx.now, values=values,
+            digest=ctx.services.cipher.keyed_hash(cert["number"]),
+            registration_id=ctx.data.get("registration_id"))
+    except registrations.CertificateTaken:  # someone else's: say only that, offer a person
+        ctx.data["editing"] = True
+        return FORM.goto(ctx, "certificate", TAKEN)
     if not cert["checked"]:  # another format: a person checks it, nobody is left stuck
         notify_staff(ctx, reason="certificate", urgent=False,
                      note=f"登记编号{row.ref}的残疾人证号格式不同，请核对。")
@@ -218,7 +227,7 @@ def resume_registration(ctx: Context, row: Registration) -> Reply:
     """Open a saved registration at its summary to correct a field (saving updates it)."""
     cert: dict[str, Any] = {"number": row.certificate, "checked": row.certificate_checked}
     if row.certificate_checked:
-        parsed = parse_certificate(row.certificate, today=ctx.now.date())
+        parsed = parse_certificate(row.certificate, today=ctx.today)
         cert.update(category=parsed.category, grade=parsed.grade,
                     birth=parsed.birth_date.isoformat())
     answers = {"name": row.name, "certificate": cert, "phone": row.phone, "street": row.street,
@@ -227,4 +236,4 @@ def resume_registration(ctx: Context, row: Registration) -> Reply:
                "accessibility": row.accessibility}
     if row.relation != "本人":
         answers["relation"] = RELATIONS[0] if row.relation == "监护人" else RELATIONS[1]
-    return FORM.review(ctx, answers, consent_id=row.consent_id)
+    return FORM.review(ctx, answers, consent_id=row.consent_id, registration_id=row.id)

@@ -20,6 +20,7 @@ from handlers.levy import UnitKind, estimate, render
 from handlers.validators import InvalidAnswer, parse_chinese_number
 from knowledge.text import normalize
 
+LARGEST = Decimal(10) ** 12  # far above any staff count or wage; keeps int() cheap
 NONE_WORDS = {"没有", "无", "零", "一个也没有", "没安排", "一个没有", "0人"}
 _N = r"(\d+(?:\.\d+)?|[零一二两三四五六七八九十]+)"
 _NOT_A_COUNT = r"(?!\s*(?:以下|以上|以内|及以下|及以上|含|左右的))"  # "30人以下": a rule
@@ -44,12 +45,15 @@ def _number(text: str) -> Decimal:
     scale = Decimal(10000) if cleaned.endswith(("万", "w", "W")) else Decimal(1)
     cleaned = cleaned.rstrip("万wW")
     try:
-        return Decimal(cleaned) * scale
+        value = Decimal(cleaned) * scale
     except InvalidOperation:
         spoken = parse_chinese_number(cleaned)
         if spoken is None:
             raise InvalidAnswer("请只回复一个数字，例如：200") from None
         return Decimal(spoken) * scale
+    if not value.is_finite() or abs(value) > LARGEST:  # "NaN", "Infinity", "1e999999"
+        raise InvalidAnswer("请只回复一个普通的数字，例如：200")
+    return value
 
 
 def _staff(text: str, ctx: Context) -> int:
@@ -134,7 +138,7 @@ def start(msg: Incoming, ctx: Context) -> Reply:
 
 def _calculate(ctx: Context, answers: dict[str, Any]) -> Reply:
     levy_settings = ctx.services.settings.levy
-    year = ctx.now.year
+    year = ctx.today.year  # the levy year where the employer is (Shanghai), not UTC's
     city = levy_settings.city_average_wage.get(str(year - 1))
     result = estimate(answers["kind"], answers["staff"], answers["disabled"],
                       Decimal(answers["wage"]), city, year)

@@ -7,7 +7,7 @@ removed). One audit row keeps only that a deletion happened, under a keyed hash.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Text, delete, or_, select, type_coerce, update
 
 from bot.masking import mask_certificate, mask_phone
 from bot.messages import Incoming, Reply
@@ -124,9 +124,11 @@ def erase(ctx: Context) -> Reply:
     erase_bookings(session, user_id, now=ctx.now)  # seats to come are given back first
     for model in (Registration, Consent, Handoff, UnansweredQuestion, OutboundMessage):
         session.execute(delete(model).where(model.user_id == user_id))
-    # Handoff notices to staff quote the person's id and recent messages.
+    # Handoff notices to staff quote the person's id and recent messages (rows from before
+    # `about_user` hold their text in clear: found by it).
+    legacy = type_coerce(OutboundMessage.text, Text).contains(f"用户 {user_id} 请求人工服务")
     session.execute(delete(OutboundMessage).where(
-        OutboundMessage.text.contains(f"用户 {user_id} 请求人工服务")))
+        or_(OutboundMessage.about_user == user_id, legacy)))
     session.execute(update(InboundMessage).where(InboundMessage.user_id == user_id)
                     .values(user_id=anonymous, text=None))
     events = session.execute(select(InboundMessage.id, InboundMessage.delivery_key).where(

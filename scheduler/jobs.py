@@ -14,6 +14,7 @@ from db.models import (BookingReminder, Handoff, InboundMessage, OutboundMessage
                        UnansweredQuestion)
 from db.reminders import due_reminders
 from db.slots import describe, details
+from db.retention import expire_open, purge_abandoned_forms, purge_unfinished_consents
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,8 @@ def deliver_outbox(services) -> int:  # type: ignore[no-untyped-def]
 
 
 def purge_history(services) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    """Delete message history, dedup keys and closed handoffs older than the retention.
+    """Delete message history, dedup keys and closed handoffs older than the retention;
+    forget unfinished forms; expire handoffs and questions left open too long.
 
     Inbound rows are both history and de-duplication keys, so they stay for the longer of
     the two periods.
@@ -33,8 +35,12 @@ def purge_history(services) -> dict[str, int]:  # type: ignore[no-untyped-def]
     retention = services.settings.retention
     history_cutoff = now - timedelta(days=retention.message_days)
     inbound_cutoff = min(history_cutoff, now - timedelta(hours=retention.dedup_hours))
+    form_cutoff = now - timedelta(days=retention.form_days)
     with services.sessions.begin() as session:
         counts = {
+            "expired": expire_open(session, now - timedelta(days=retention.open_days)),
+            "forms": purge_abandoned_forms(session, form_cutoff),
+            "consents": purge_unfinished_consents(session, form_cutoff),
             "outbound": session.execute(
                 delete(OutboundMessage).where(OutboundMessage.created_at < history_cutoff,
                                               OutboundMessage.status != "pending")).rowcount,

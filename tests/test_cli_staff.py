@@ -105,3 +105,30 @@ def test_handoffs_list_shows_urgent_first_for_staff(staff_cli: Any,
     assert "紧急" not in heads[1] and "cli-asks" in heads[1] and "request" in heads[1]
     assert "    活着真没意思" in lines and "    区里有招聘会吗" in lines
     assert lines[-1].startswith("2 open handoffs")
+
+
+def test_export_makes_an_existing_file_0600_and_names_the_actor(
+        staff_cli: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "open.csv"
+    out.write_text("old", encoding="utf-8")
+    out.chmod(0o666)
+    assert main(["registrations", "export", "--out", str(out), "--actor", "zhang.staff"]) == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert "old" not in out.read_text(encoding="utf-8-sig")
+    [audit] = rows(staff_cli, AuditLog)
+    assert audit.actor == "zhang.staff"
+    assert main(["registrations", "export", "--out", str(tmp_path / "b.csv")]) == 0
+    assert rows(staff_cli, AuditLog)[-1].actor  # the OS user when --actor is not given
+
+
+def test_export_refuses_to_follow_a_symlink(staff_cli: Any, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("keep me", encoding="utf-8")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    assert main(["registrations", "export", "--out", str(link)]) != 0
+    err = capsys.readouterr().err
+    assert "symbolic link" in err.strip().splitlines()[-1] and "Traceback" not in err
+    assert target.read_text(encoding="utf-8") == "keep me"
+    assert rows(staff_cli, AuditLog) == []

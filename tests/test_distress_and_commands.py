@@ -57,6 +57,7 @@ def test_universal_commands_work_in_every_state_of_every_form(chat: Any, command
         word = WORDS[command][n % len(WORDS[command])]
         restore(chat, user, saved)
         handoffs, notices = len(rows(chat, Handoff)), len(chat.api_messages("staff01"))
+        first = not rows(chat, Handoff, user_id=user)  # one open handoff per person
         replies = run(chat, user, [word])[0]
         state, data = conversation(chat, user)
         before = json.loads(saved["data"])
@@ -82,8 +83,8 @@ def test_universal_commands_work_in_every_state_of_every_form(chat: Any, command
                 assert "这已经是第一步了" in replies[-1], where
         elif command == "handoff":
             assert (state, data) == (saved["state"], before), where
-            assert len(rows(chat, Handoff)) == handoffs + 1, where
-            assert len(chat.api_messages("staff01")) == notices + 1, where
+            assert len(rows(chat, Handoff)) == handoffs + first, where
+            assert len(chat.api_messages("staff01")) == notices + first, where
             assert "已通知工作人员" in replies[0] and len(replies) == 2, where
             question = ("继续上次的" if "resume" in before else "请核对您填写的信息"
                         if saved["state"].endswith("__confirm") else "要修改哪一项"
@@ -206,7 +207,9 @@ def test_distress_is_caught_before_commands_and_in_longer_messages(chat: Any) ->
     user = "cmd-distress-2"
     for line in ("我真的不想活了", "他又打我了，我该怎么办"):
         assert "110" in say(chat, user, line)
-    assert [h.urgent for h in rows(chat, Handoff, user_id=user)] == [True, True]
+    [handoff] = rows(chat, Handoff, user_id=user)  # one open handoff; staff hear both
+    assert handoff.urgent and "他又打我了" in handoff.recent
+    assert len(chat.api_messages("staff01")) == 2
 
 
 @pytest.mark.parametrize("insult", ["你是傻子吧", "破机器人", "垃圾", "你真没用"])

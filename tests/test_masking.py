@@ -1,6 +1,7 @@
 """Tests for bot.masking: masks for logs and stored message history."""
 
 import hashlib
+from typing import Any
 import re
 from datetime import date
 
@@ -40,16 +41,35 @@ def test_mask_id_shows_an_upper_case_x():
     assert mask_id("12010519850307123x") == "身份证尾号123X"
 
 
-def test_mask_user_is_short_stable_and_never_the_whole_id():
-    digest = hashlib.sha256(b"ZhangSanFeng").hexdigest()[:6]
-    assert mask_user("ZhangSanFeng") == f"Zh…{digest}"
+@pytest.fixture
+def keyed() -> Any:
+    """The field cipher registered, as start-up does (the keyed hash needs it)."""
+    from db.crypto import FieldCipher, set_field_cipher
+    from tests.conftest import TEST_DATA_KEY
+
+    cipher = FieldCipher(TEST_DATA_KEY)
+    set_field_cipher(cipher)
+    yield cipher
+    set_field_cipher(None)
+
+
+def test_mask_user_is_short_stable_and_never_the_whole_id(keyed):
+    masked = mask_user("ZhangSanFeng")
+    assert masked.startswith("Zh…") and len(masked) == 9
     assert mask_user("ZhangSanFeng") == mask_user("ZhangSanFeng")
     assert mask_user("ZhangSanFeng") != mask_user("ZhangSanFenG")
 
 
+def test_mask_user_uses_the_keyed_hash_not_one_anyone_can_recompute(keyed):
+    """An unkeyed hash can be reversed by hashing every id of the staff directory."""
+    unkeyed = hashlib.sha256(b"ZhangSanFeng").hexdigest()[:6]
+    assert unkeyed not in mask_user("ZhangSanFeng")
+    assert mask_user("ZhangSanFeng") == "Zh…" + keyed.keyed_hash("ZhangSanFeng")[:6]
+
+
 @pytest.mark.parametrize("userid", ["ab", "abcd", "a", ""])
-def test_mask_user_hides_short_ids_entirely(userid):
-    assert mask_user(userid) == "…" + hashlib.sha256(userid.encode()).hexdigest()[:6]
+def test_mask_user_hides_short_ids_entirely(keyed, userid):
+    assert mask_user(userid) == "…" + keyed.keyed_hash(userid)[:6]
 
 
 @pytest.mark.parametrize(("text", "expected"), [

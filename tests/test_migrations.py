@@ -47,3 +47,32 @@ def test_0003_keeps_each_users_last_message_time(database: str) -> None:
     finally:
         upgrade(engine)
         engine.dispose()
+
+
+def test_0004_adds_its_columns_and_old_clear_texts_stay_readable(database: str,
+                                                                  services) -> None:
+    from db.models import OutboundMessage
+
+    engine = make_engine(database)
+    config = alembic_config(engine)
+    try:
+        command.downgrade(config, "0006")  # the revision before 0004
+        assert "urgent" not in {c["name"] for c in inspect(engine).get_columns(
+            "outbound_messages")}
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO outbound_messages (user_id, text, status, attempts, created_at) "
+                "VALUES ('old', '旧的明文消息', 'sent', 1, :at)").bindparams(
+                    bindparam("at", type_=DateTime)), {"at": EARLIER})
+        upgrade(engine)
+        columns = {c["name"] for c in inspect(engine).get_columns("outbound_messages")}
+        assert {"urgent", "about_user"} <= columns
+        with services.sessions.begin() as session:  # written before: read as it is
+            [row] = session.query(OutboundMessage).all()
+            assert (row.text, row.urgent, row.about_user) == ("旧的明文消息", False, None)
+        command.downgrade(config, "0006")  # the revision before 0004
+        assert "urgent" not in {c["name"] for c in inspect(engine).get_columns(
+            "outbound_messages")}
+    finally:
+        upgrade(engine)
+        engine.dispose()

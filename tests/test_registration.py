@@ -150,27 +150,18 @@ def test_an_under_16_certificate_gets_a_kind_refusal_with_a_person(chat: Any) ->
     assert len(rows(chat, Handoff, user_id=user)) == 1
 
 
-def test_a_certificate_of_another_format_goes_to_staff(chat: Any) -> None:
+def test_a_certificate_of_another_format_is_refused_with_a_person_offered(chat: Any) -> None:
     user = "reg-old-card"
     run(chat, user, ["我想登记找工作", "1", "同意", "赵桂兰"])
     # An 18-digit ID number is a typing slip: asked again, with a person offered.
     again = say(chat, user, CERT[:18])
     assert "身份证号" in again and "人工" in again
     assert state_of(chat, user) == "register:certificate"
-    noted = say(chat, user, "B1234567890123456X")
-    assert "工作人员" in noted and "核对" in noted
-    assert state_of(chat, user) == "register:phone"
-    run(chat, user, ["13912340001", "1", "1", "1", "1", "跳过", "跳过"])
-    done = say(chat, user, "确认")
-    assert "登记成功" in done and "证号由工作人员核对后生效" in done
-    [row] = rows(chat, Registration)
-    assert not row.certificate_checked and row.certificate == "B1234567890123456X"
-    assert row.category is None and row.birth_year is None
-    [handoff] = rows(chat, Handoff, user_id=user)
-    assert handoff.reason == "certificate" and not handoff.urgent
-    notices = chat.api_messages("staff01")
-    assert len(notices) == 1 and row.ref in notices[0] and "核对" in notices[0]
-    assert "B1234567890123456X" not in notices[0]
+    # Only second-generation numbers are registered here; staff register other cards.
+    refused = say(chat, user, "B1234567890123456X")
+    assert "第二代残疾人证号" in refused and "20位" in refused and "人工" in refused
+    assert state_of(chat, user) == "register:certificate"
+    assert rows(chat, Registration) == [] and rows(chat, Handoff) == []
 
 
 def test_registering_the_same_certificate_again_updates_it(chat: Any) -> None:
@@ -182,11 +173,13 @@ def test_registering_the_same_certificate_again_updates_it(chat: Any) -> None:
     assert "已更新之前的登记" in second and before.ref in second and "手机尾号4444" in second
     [after] = rows(chat, Registration)
     assert (after.id, after.ref, after.phone) == (before.id, before.ref, "13833334444")
-    # Someone else (a family member) registering the same card also updates that one row.
-    third = register(chat, "reg-twice-mother", cert=CERT, phone="13855556666", family=True)
-    assert "已更新之前的登记" in third
+    # Someone else (a family member) typing the same card is told it is registered: staff
+    # verify and merge (tests/test_registration_owner.py has the rest).
+    run(chat, "reg-twice-mother", ["就业登记", "2", "1", "同意", "欧阳明远", CERT, "对",
+                                   "13855556666", "1", "3", "1 3", "1", "跳过", "跳过"])
+    assert "已经登记过" in say(chat, "reg-twice-mother", "确认")
     [row] = rows(chat, Registration)
-    assert (row.id, row.relation, row.user_id) == (before.id, "监护人", "reg-twice-mother")
+    assert (row.id, row.relation, row.user_id) == (before.id, "本人", "reg-twice")
 
 
 def test_coming_back_after_hours_offers_to_continue_or_start_over(chat: Any,

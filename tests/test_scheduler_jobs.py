@@ -45,10 +45,10 @@ def test_the_timetable_has_the_outbox_and_the_purge():
     assert len(by_id) == len(SCHEDULE)  # ids are unique: replace_existing relies on them
 
 
-def test_purge_deletes_old_history_and_keeps_recent_and_open_work(chat, services):
+def test_purge_deletes_old_history_and_keeps_recent_work(chat, services):
     retention = services.settings.retention.message_days
     chat.send("old1", "人工")  # a handoff, later closed and aged
-    chat.send("old2", "人工")  # a handoff still open, aged
+    chat.send("old2", "人工")  # a handoff still open, aged: it expires, then goes
     chat.send("new1", "人工")  # recent
     with services.sessions.begin() as session:
         session.execute(update(Handoff).where(Handoff.user_id == "old1").values(status="closed"))
@@ -68,8 +68,8 @@ def test_purge_deletes_old_history_and_keeps_recent_and_open_work(chat, services
     assert after["inbound"] == ["new1"]
     assert [o for o in after["outbound"] if o[0] != "staff01"] == [
         ("new1", "passive"), ("old1", "pending")]
-    assert after["handoffs"] == [("old2", "open"), ("new1", "open")]
-    assert (counts["inbound"], counts["handoffs"]) == (2, 1)
+    assert after["handoffs"] == [("new1", "open")]
+    assert (counts["inbound"], counts["handoffs"], counts["expired"]) == (2, 2, 1)
     assert counts["outbound"] == 2  # the passive replies to old1 and old2
     with services.sessions.begin() as session:  # the waiting message lost only its link
         assert session.scalars(select(OutboundMessage.inbound_id)
@@ -82,7 +82,8 @@ def test_purge_keeps_history_younger_than_the_retention(chat, services):
     age(services, "mid1", retention - 1)
     before = snapshot(services)
     assert jobs.purge_history(services) == {"outbound": 0, "inbound": 0, "handoffs": 0,
-                                            "unanswered": 0}
+                                            "unanswered": 0, "expired": 0, "forms": 0,
+                                            "consents": 0}
     assert snapshot(services) == before
 
 
@@ -97,14 +98,14 @@ def test_purge_follows_the_services_clock(chat, services, monkeypatch):
         assert session.get(User, "clock1") is not None  # the person stays known
 
 
-def test_purge_deletes_old_answered_questions_and_keeps_open_ones(services):
-    old = datetime.now(timezone.utc) - timedelta(days=services.settings.retention.message_days
-                                                 + 1)
+def test_purge_deletes_old_answered_questions_and_keeps_recent_open_ones(services):
+    now = datetime.now(timezone.utc)
+    old = now - timedelta(days=services.settings.retention.message_days + 1)
     with services.sessions.begin() as session:
         session.add_all([UnansweredQuestion(user_id="q1", question="甲", asked_at=old,
                                             status="answered"),
-                         UnansweredQuestion(user_id="q2", question="乙", asked_at=old,
-                                            status="open")])
+                         UnansweredQuestion(user_id="q2", question="乙",
+                                            asked_at=now - timedelta(days=1), status="open")])
     assert jobs.purge_history(services)["unanswered"] == 1
     with services.sessions.begin() as session:
         assert session.scalars(select(UnansweredQuestion.user_id)).all() == ["q2"]

@@ -245,3 +245,27 @@ def test_database_errors_never_show_the_bound_values(tmp_path):
         connection.execute(text("INSERT INTO nowhere VALUES (:v)"), {"v": "13812345678"})
     assert "13812345678" not in str(failure.value)
     engine.dispose()
+
+
+@pytest.mark.parametrize(("env", "key"), [
+    ({"BOT_BOT_TIMEZONE": "Asia/Shanghia"}, "[bot] timezone"),
+    ({"BOT_BOT_LOG_LEVEL": "VERBOSE"}, "[bot] log_level"),
+    ({"BOT_DATABASE_URL": "mysql://bot@db/bot"}, "[database] url"),
+    ({"BOT_DATABASE_URL": "postgres://bot@db/bot"}, "[database] url"),
+])
+def test_a_misspelt_zone_level_or_unsupported_database_is_one_line(tmp_path, env, key):
+    message = config_error(write(tmp_path, PRODUCTION), **env)
+    assert message.startswith(key) and "\n" not in message
+
+
+def test_a_city_average_wage_of_zero_is_refused(tmp_path):
+    text = PRODUCTION + '\n[levy]\ncity_average_wage = { 2025 = 0 }\n'
+    message = config_error(write(tmp_path, text))
+    assert message.startswith("[levy] city_average_wage") and "\n" not in message
+
+
+def test_a_lower_case_log_level_and_the_sqlite_default_are_fine(tmp_path):
+    settings = load_settings(write(tmp_path, PRODUCTION),
+                             env={"BOT_BOT_LOG_LEVEL": "debug",
+                                  "BOT_DATABASE_URL": "sqlite:///var/bot.db"})
+    assert settings.bot.log_level.upper() == "DEBUG"

@@ -178,8 +178,11 @@ def test_url_verification_of_a_signed_undecryptable_echostr_is_400(official, sim
 # --- POST: accepted ----------------------------------------------------------------------
 
 
-def test_the_official_post_sample_is_accepted_and_answered(official, simulator):
+def test_the_official_post_sample_is_accepted_and_answered(official, simulator, monkeypatch):
+    from bot import webhook
+
     app, services = official
+    monkeypatch.setattr(webhook, "server_time", lambda: 1409659813 + 5)  # when it was made
     response = post(app, services, OFFICIAL_POST_QUERY, OFFICIAL_POST_BODY)
     assert response.status_code == 200
     peer = WeComPeer(OFFICIAL["token"], OFFICIAL["encoding_aes_key"], OFFICIAL["corp_id"], 218)
@@ -387,3 +390,55 @@ def test_a_decrypted_message_that_is_not_a_message_is_400(app, services, simulat
 def test_a_decrypted_message_with_a_non_numeric_agent_id_is_400(app, services, simulator):
     query, body = seal(services, plaintext(agent_id="abc"))
     assert_refused(post(app, services, query, body), 400, services, simulator)
+
+
+# --- what must not be refused, and what must --------------------------------------------
+
+
+def cdata_plaintext(content: str, user: str = "zhang3") -> str:
+    """A decrypted text message as WeCom writes it: every value in CDATA."""
+    return (f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{user}]]></FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+            f"<Content><![CDATA[{content}]]></Content><MsgId>7000000000000000099</MsgId>"
+            f"<AgentID>{AGENT_ID}</AgentID></xml>")
+
+
+@pytest.mark.parametrize("content", ["请问<!重要>补贴", "<!DOCTYPE 是什么意思", "a]]b<!--c"])
+def test_text_with_markup_like_characters_is_answered(app, services, simulator, content):
+    query, body = seal(services, cdata_plaintext(content.replace("]]>", "")))
+    response = post(app, services, query, body)
+    assert response.status_code == 200
+    assert table_counts(services)["inbound_messages"] == 1
+
+
+def test_a_dtd_outside_cdata_is_still_400(app, services, simulator):
+    plain = "<!DOCTYPE xml>" + cdata_plaintext("你好")
+    query, body = seal(services, plain)
+    assert_refused(post(app, services, query, body), 400, services, simulator)
+
+
+def test_deeply_nested_elements_are_400_not_500(app, services, simulator):
+    inner = "<a>" * 2000 + "x" + "</a>" * 2000
+    plain = cdata_plaintext("你好").replace("</xml>", f"<Extra>{inner}</Extra></xml>")
+    query, body = seal(services, plain)
+    assert_refused(post(app, services, query, body), 400, services, simulator)
+
+
+@pytest.mark.parametrize("minutes", [-11, 11, -60])
+def test_a_timestamp_over_ten_minutes_from_our_clock_is_403_and_logged(
+        app, services, simulator, monkeypatch, caplog, minutes):
+    from bot import webhook
+
+    query, body = seal(services, plaintext())
+    monkeypatch.setattr(webhook, "server_time", lambda: int(query["timestamp"]) - minutes * 60)
+    assert_refused(post(app, services, query, body), 403, services, simulator)
+    assert f"differs from our clock by {minutes * 60} s" in caplog.text
+
+
+def test_a_timestamp_nine_minutes_old_is_accepted(app, services, simulator, monkeypatch):
+    from bot import webhook
+
+    query, body = seal(services, plaintext())
+    monkeypatch.setattr(webhook, "server_time", lambda: int(query["timestamp"]) + 9 * 60)
+    assert post(app, services, query, body).status_code == 200
