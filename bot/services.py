@@ -49,6 +49,7 @@ def build_services(settings: Settings, *, with_bot: bool = True, kb: Any = None)
     services = Services(settings=settings, engine=engine, sessions=sessions,
                         crypto=WeChatCrypto(w.token, w.encoding_aes_key, w.corp_id),
                         client=client, sender=Sender(client, sessions), cipher=cipher)
+    services.sender.clock = lambda: services.clock()  # one clock: replacing it moves both
     if with_bot:
         from handlers import build_router
         from knowledge.base import KnowledgeBase

@@ -1,8 +1,9 @@
 """Field-level encryption for personal data (phone, certificate number) at rest.
 
 AES-256-GCM with a random 12-byte nonce per value; a keyed HMAC (subkey from HKDF) lets a
-value be looked up without decrypting. The column type `Encrypted` uses the cipher that
-start-up registers with `set_field_cipher`; importing this module has no side effects.
+value be looked up without decrypting. The column types `Encrypted` and `SealedText` use the
+cipher that start-up registers with `set_field_cipher`; importing this module has no side
+effects.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import String
+from sqlalchemy import String, Text
 from sqlalchemy.types import TypeDecorator
 
 PREFIX = "v1:"
@@ -119,3 +120,22 @@ class Encrypted(TypeDecorator[str]):
     def process_result_value(self, value: str | None, dialect: Any) -> str | None:
         """Decrypt on the way out."""
         return None if value is None else field_cipher().decrypt(value)
+
+
+class SealedText(TypeDecorator[str]):
+    """A Text column stored encrypted: the bot's messages, which may quote a name or a
+    number back to the person (a summary to confirm, 我的信息). Rows written before the
+    column was sealed are read as they are; the database type stays TEXT."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        """Encrypt on the way into the database."""
+        return None if value is None else field_cipher().encrypt(value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> str | None:
+        """Decrypt on the way out (a value without the "v1:" prefix was stored in clear)."""
+        if value is None or not value.startswith(PREFIX):
+            return value
+        return field_cipher().decrypt(value)

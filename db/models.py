@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from db.crypto import Encrypted
+from db.crypto import Encrypted, SealedText
 from db.types import UTCDateTime, intpk, utc, utcnow
 
 
@@ -49,7 +49,7 @@ class OutboundMessage(Base):
     __tablename__ = "outbound_messages"
     id: Mapped[intpk]
     user_id: Mapped[str] = mapped_column(String(64), index=True)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(SealedText)  # may quote a name back: encrypted
     status: Mapped[str] = mapped_column(String(16), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     errcode: Mapped[int | None] = mapped_column(Integer)
@@ -83,7 +83,7 @@ class Conversation(Base):
     state: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[str] = mapped_column(Text, default="{}")  # JSON; personal fields encrypted
     options: Mapped[str] = mapped_column(Text, default="[]")  # JSON: the last numbered list
-    last_prompt: Mapped[str] = mapped_column(Text, default="")
+    last_prompt: Mapped[str] = mapped_column(SealedText, default="")  # a copy of a reply
     version: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[utc] = mapped_column(default=utcnow)
 

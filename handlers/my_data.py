@@ -108,9 +108,14 @@ def erase(ctx: Context) -> Reply:
     anonymous = f"erased-{digest[:16]}"
     for model in (Registration, Consent, Handoff, UnansweredQuestion, OutboundMessage):
         session.execute(delete(model).where(model.user_id == user_id))
-    # Handoff notices to staff quote the person's id and recent messages.
-    session.execute(delete(OutboundMessage).where(
-        OutboundMessage.text.contains(f"用户 {user_id} 请求人工服务")))
+    # Handoff notices to staff quote the person's id and recent messages. Message texts are
+    # stored encrypted, so they are read (decrypted) and matched here, not in SQL.
+    marker = f"用户 {user_id} 请求人工服务"
+    notices = session.execute(select(OutboundMessage.id, OutboundMessage.text).where(
+        OutboundMessage.user_id != user_id)).all()
+    quoting = [row_id for row_id, body in notices if marker in (body or "")]
+    if quoting:
+        session.execute(delete(OutboundMessage).where(OutboundMessage.id.in_(quoting)))
     session.execute(update(InboundMessage).where(InboundMessage.user_id == user_id)
                     .values(user_id=anonymous, text=None))
     events = session.execute(select(InboundMessage.id, InboundMessage.delivery_key).where(

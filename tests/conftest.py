@@ -40,6 +40,34 @@ def simulator() -> Iterator[tuple[SimulatorState, str]]:
     server.shutdown()
 
 
+def clear_simulator(state: SimulatorState) -> None:
+    """Forget what earlier tests sent and any failures they left queued: each test starts
+    from an empty simulator, whatever ran before it (the suite runs in random order)."""
+    with state.lock:
+        state.messages.clear()
+        state.failures.clear()
+        state.menus.clear()
+
+
+@pytest.fixture
+def fresh_simulator(simulator: tuple[SimulatorState, str]) -> tuple[SimulatorState, str]:
+    """The session's simulator, emptied for this test."""
+    clear_simulator(simulator[0])
+    return simulator
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Print the random-order seed even in quiet mode, so a failing order can be rerun."""
+    try:
+        seed = session.config.getoption("randomly_seed")
+    except ValueError:  # run with -p no:randomly
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and isinstance(seed, int):
+        reporter.write_line(f"random order: rerun it with "
+                            f"`python -m pytest -p randomly --randomly-seed={seed}`")
+
+
 @pytest.fixture(scope="session")
 def knowledge_base() -> Any:
     """The real knowledge base, loaded once (jieba's dictionary is slow to load)."""
@@ -138,13 +166,10 @@ class Chat:
 
 
 @pytest.fixture
-def services(database: str, simulator: tuple[SimulatorState, str],
+def services(database: str, fresh_simulator: tuple[SimulatorState, str],
              knowledge_base: Any) -> Iterator[Services]:
-    """The bot's services on the test database, talking to the simulator."""
-    state, api_base = simulator
-    with state.lock:
-        state.messages.clear()
-        state.failures.clear()
+    """The bot's services on the test database, talking to the (emptied) simulator."""
+    api_base = fresh_simulator[1]
     built = build_services(make_settings(database, api_base), kb=knowledge_base)
     yield built
     built.pipeline.wait_idle()
