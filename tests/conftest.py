@@ -183,6 +183,17 @@ def app(services: Services) -> Any:
 
 
 @pytest.fixture
+def frozen_chat(database: str, simulator: tuple[SimulatorState, str],
+                knowledge_base: Any) -> Iterator[Chat]:
+    """Like `chat`, but the bot's clock (services.clock) stands at tests.dialog.NOW and moves
+    only when the test moves it (`chat.services.clock.advance(days=1)`)."""
+    from tests.dialog import Clock, another_app
+
+    with another_app(database, simulator, knowledge_base, clock=Clock()) as frozen:
+        yield frozen
+
+
+@pytest.fixture
 def chat(app: Any, services: Services, simulator: tuple[SimulatorState, str]) -> Chat:
     """A WeCom stand-in to chat with the bot through the encrypted webhook."""
     w = services.settings.wecom

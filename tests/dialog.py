@@ -18,6 +18,9 @@ from handlers.validators import id_check_char
 # bot reads the time only through services.clock, so such tests never depend on the calendar.
 NOW = datetime(2026, 6, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
 MAX_CHARS = 500
+# What only the right answer to "残疾人证怎么办理" says (entry ind-cert-apply): never a word
+# of the question itself, which a wrong answer or an echo would contain too.
+CERT_ANSWER = "向户口所在地的县级残联申请"
 NEXT_STEP = re.compile(r"菜单|人工|返回|回复")
 MARKUP = re.compile(r"\*\*|__|^#{1,6} |^\s*[-*] |```|<[a-zA-Z/][^>]*>|\[[^\]]*\]\([^)]*\)",
                     re.MULTILINE)
