@@ -6,9 +6,12 @@ passive reply and what the local WeCom simulator (served on a real local port) w
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -199,3 +202,48 @@ def chat(app: Any, services: Services, simulator: tuple[SimulatorState, str]) ->
     w = services.settings.wecom
     return Chat(app, services, simulator[0], WeComPeer(w.token, w.encoding_aes_key, w.corp_id,
                                                         w.agent_id))
+
+
+@contextmanager
+def logging_put_back() -> Iterator[None]:
+    """Put the root logger and the loggers `bot.logs.configure` quiets back as they were."""
+    root = logging.getLogger()
+    handlers, level, converter = root.handlers[:], root.level, logging.Formatter.converter
+    quiet = {name: logging.getLogger(name).level for name in
+             ("jieba", "urllib3", "werkzeug", "apscheduler.executors.default")}
+    try:
+        yield
+    finally:
+        root.handlers[:], logging.Formatter.converter = handlers, converter
+        root.setLevel(level)
+        for name, was in quiet.items():
+            logging.getLogger(name).setLevel(was)
+
+
+@pytest.fixture
+def staff_cli(chat: Chat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Chat]:
+    """In-process `python -m bot` commands: BOT_CONFIG points at a TOML for the test database
+    and the simulator; logging is put back afterwards."""
+    settings = chat.services.settings
+    config = tmp_path / "config.toml"
+    config.write_text(f"""
+[bot]
+demo = false
+[wecom]
+corp_id = "{CORP_ID}"
+agent_id = {AGENT_ID}
+secret = "test-secret"
+token = "testtoken"
+encoding_aes_key = "{settings.wecom.encoding_aes_key}"
+api_base = "{settings.wecom.api_base}"
+handoff_staff = ["staff01"]
+[database]
+url = "{settings.database.url}"
+[security]
+data_key = "{TEST_DATA_KEY}"
+""", encoding="utf-8")
+    monkeypatch.setenv("BOT_CONFIG", str(config))
+    for name in [n for n in os.environ if n.startswith("BOT_") and n != "BOT_CONFIG"]:
+        monkeypatch.delenv(name)
+    with logging_put_back():
+        yield chat

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import csv
-import os
-import logging
 import stat
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,42 +13,10 @@ import pytest
 from bot.__main__ import main
 from bot.staff import EXPORT_COLUMNS
 from db.models import AuditLog, Registration
-from tests.conftest import AGENT_ID, CORP_ID, TEST_DATA_KEY
 from tests.dialog import certificate, register, rows, run, say
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CERT = certificate("12010519880808123", "4", "2")
-
-
-@pytest.fixture
-def staff_cli(chat: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """BOT_CONFIG points at a TOML for the test database; logging is put back afterwards."""
-    settings = chat.services.settings
-    config = tmp_path / "config.toml"
-    config.write_text(f"""
-[bot]
-demo = false
-[wecom]
-corp_id = "{CORP_ID}"
-agent_id = {AGENT_ID}
-secret = "test-secret"
-token = "testtoken"
-encoding_aes_key = "{settings.wecom.encoding_aes_key}"
-api_base = "{settings.wecom.api_base}"
-handoff_staff = ["staff01"]
-[database]
-url = "{settings.database.url}"
-[security]
-data_key = "{TEST_DATA_KEY}"
-""", encoding="utf-8")
-    monkeypatch.setenv("BOT_CONFIG", str(config))
-    for name in [n for n in os.environ if n.startswith("BOT_") and n != "BOT_CONFIG"]:
-        monkeypatch.delenv(name)
-    root = logging.getLogger()
-    handlers, level, converter = root.handlers[:], root.level, logging.Formatter.converter
-    yield chat
-    root.handlers[:], logging.Formatter.converter = handlers, converter
-    root.setLevel(level)
 
 
 def test_registrations_export_writes_a_csv_for_staff_and_an_audit_row(

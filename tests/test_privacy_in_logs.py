@@ -13,7 +13,7 @@ from typing import Any, Iterator
 import pytest
 
 from bot.logs import configure
-from tests.conftest import TEST_DATA_KEY
+from tests.conftest import TEST_DATA_KEY, logging_put_back
 from tests.dialog import certificate, register, say
 
 USER = "log-owner-7f3a9c"
@@ -25,18 +25,11 @@ PHONE = "13612345678"
 @pytest.fixture
 def debug_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
     """The production log set-up at DEBUG, captured; the test runner's logging put back."""
-    root = logging.getLogger()
-    handlers, level, converter = root.handlers[:], root.level, logging.Formatter.converter
-    noisy = {name: logging.getLogger(name).level for name in
-             ("jieba", "urllib3", "werkzeug", "apscheduler.executors.default")}
-    configure("DEBUG")
-    root.addHandler(caplog.handler)
-    caplog.handler.setLevel(logging.DEBUG)
-    yield caplog
-    root.handlers[:], logging.Formatter.converter = handlers, converter
-    root.setLevel(level)
-    for name, was in noisy.items():
-        logging.getLogger(name).setLevel(was)
+    with logging_put_back():
+        configure("DEBUG")
+        logging.getLogger().addHandler(caplog.handler)
+        caplog.handler.setLevel(logging.DEBUG)
+        yield caplog
 
 
 def secrets_of(services: Any) -> list[str]:
