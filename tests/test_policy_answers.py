@@ -98,3 +98,20 @@ def test_the_office_contact_comes_from_the_settings_only_when_staff_set_it(chat,
     services.pipeline.wait_idle()
     services.engine.dispose()
     assert "地址：测试路1号" in reply and "电话：022-00000000" in reply and "人工" in reply
+
+
+def test_the_askers_role_decides_a_near_tie(chat, knowledge_base):
+    # Two entries explain "就业补贴有哪些" almost equally: the one written for the asker's
+    # role comes first (AUDIENCE_BONUS); the role is set as people set it, in 我的信息.
+    firsts = {}
+    for user, role_number in (("role-employer", "3"), ("role-jobseeker", "1")):
+        chat.send(user, "修改身份")
+        chat.send(user, role_number)
+        [reply] = chat.send(user, "就业补贴有哪些")
+        assert "您是想问" in reply
+        firsts[user] = re.search(r"^1\. (.+)$", reply, re.MULTILINE).group(1)
+    audiences = {user: next(e.audience for e in knowledge_base.entries if e.title == title)
+                 for user, title in firsts.items()}
+    assert firsts["role-employer"] != firsts["role-jobseeker"]
+    assert "employer" in audiences["role-employer"]
+    assert "employer" not in audiences["role-jobseeker"]
