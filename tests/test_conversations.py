@@ -17,8 +17,8 @@ from db.models import Conversation, InboundMessage, OutboundMessage
 from handlers.forms import CONFIRM
 from handlers.job_demand import FORM
 from handlers.levy_form import CALCULATOR
-from tests.dialog import (CERT_ANSWER, LEVY_WALK, REGISTRATION_WALK, another_app, assert_reply_rules,
-                          register, rows, run, say, state_of, walk)
+from tests.dialog import (CERT_ANSWER, LEVY_WALK, REGISTRATION_WALK, another_app,
+                          assert_reply_rules, register, rows, run, say, state_of, walk)
 
 STEPS = {f"{form.name}:{step.name}" for form in (FORM, CALCULATOR) for step in form.steps} | \
     {f"{FORM.name}:{CONFIRM}"}

@@ -13,8 +13,8 @@ import pytest
 
 from db.models import Conversation, Handoff, Registration
 from handlers.forms import FOOTER, RESUME
-from tests.dialog import (CERT_ANSWER, FAMILY_WALK, LEVY_WALK, REGISTRATION_WALK, restore, rows, run, say,
-                          state_of, walk)
+from tests.dialog import (CERT_ANSWER, FAMILY_WALK, LEVY_WALK, REGISTRATION_WALK, restore, rows,
+                          run, say, state_of, walk)
 
 WORDS = {  # the command → ways people type it alone (simplified, traditional, full-width, …)
     "menu": ("菜单", "菜單", " 主菜单！"),
