@@ -52,6 +52,7 @@ def build_services(settings: Settings, *, with_bot: bool = True, kb: Any = None)
                         crypto=WeChatCrypto(w.token, w.encoding_aes_key, w.corp_id),
                         client=client, sender=Sender(client, sessions, staff=w.handoff_staff),
                         cipher=cipher)
+    services.sender.clock = lambda: services.clock()  # one clock: replacing it moves both
     if with_bot:
         from pathlib import Path
 

@@ -1,8 +1,9 @@
 """Field-level encryption for personal data (phone, certificate number) at rest.
 
 AES-256-GCM with a random 12-byte nonce per value; a keyed HMAC (subkey from HKDF) lets a
-value be looked up without decrypting. The column type `Encrypted` uses the cipher that
-start-up registers with `set_field_cipher`; importing this module has no side effects.
+value be looked up without decrypting. The column types `Encrypted` and `EncryptedText` use the
+cipher that start-up registers with `set_field_cipher`; importing this module has no side
+effects.
 """
 
 from __future__ import annotations

@@ -6,9 +6,12 @@ passive reply and what the local WeCom simulator (served on a real local port) w
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -46,6 +49,34 @@ def simulator() -> Iterator[tuple[SimulatorState, str]]:
     thread.start()
     yield state, f"http://127.0.0.1:{server.port}"
     server.shutdown()
+
+
+def clear_simulator(state: SimulatorState) -> None:
+    """Forget what earlier tests sent and any failures they left queued: each test starts
+    from an empty simulator, whatever ran before it (the suite runs in random order)."""
+    with state.lock:
+        state.messages.clear()
+        state.failures.clear()
+        state.menus.clear()
+
+
+@pytest.fixture
+def fresh_simulator(simulator: tuple[SimulatorState, str]) -> tuple[SimulatorState, str]:
+    """The session's simulator, emptied for this test."""
+    clear_simulator(simulator[0])
+    return simulator
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Print the random-order seed even in quiet mode, so a failing order can be rerun."""
+    try:
+        seed = session.config.getoption("randomly_seed")
+    except ValueError:  # run with -p no:randomly
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and isinstance(seed, int):
+        reporter.write_line(f"random order: rerun it with "
+                            f"`python -m pytest -p randomly --randomly-seed={seed}`")
 
 
 @pytest.fixture(scope="session")
@@ -163,13 +194,10 @@ class Chat:
 
 
 @pytest.fixture
-def services(database: str, simulator: tuple[SimulatorState, str],
+def services(database: str, fresh_simulator: tuple[SimulatorState, str],
              knowledge_base: Any) -> Iterator[Services]:
-    """The bot's services on the test database, talking to the simulator."""
-    state, api_base = simulator
-    with state.lock:
-        state.messages.clear()
-        state.failures.clear()
+    """The bot's services on the test database, talking to the (emptied) simulator."""
+    api_base = fresh_simulator[1]
     built = build_services(make_settings(database, api_base), kb=knowledge_base)
     yield built
     built.pipeline.wait_idle()
@@ -183,8 +211,64 @@ def app(services: Services) -> Any:
 
 
 @pytest.fixture
+def frozen_chat(database: str, simulator: tuple[SimulatorState, str],
+                knowledge_base: Any) -> Iterator[Chat]:
+    """Like `chat`, but the bot's clock (services.clock) stands at tests.dialog.NOW and moves
+    only when the test moves it (`chat.services.clock.advance(days=1)`)."""
+    from tests.dialog import Clock, another_app
+
+    with another_app(database, simulator, knowledge_base, clock=Clock()) as frozen:
+        yield frozen
+
+
+@pytest.fixture
 def chat(app: Any, services: Services, simulator: tuple[SimulatorState, str]) -> Chat:
     """A WeCom stand-in to chat with the bot through the encrypted webhook."""
     w = services.settings.wecom
     return Chat(app, services, simulator[0], WeComPeer(w.token, w.encoding_aes_key, w.corp_id,
                                                         w.agent_id))
+
+
+@contextmanager
+def logging_put_back() -> Iterator[None]:
+    """Put the root logger and the loggers `bot.logs.configure` quiets back as they were."""
+    root = logging.getLogger()
+    handlers, level, converter = root.handlers[:], root.level, logging.Formatter.converter
+    quiet = {name: logging.getLogger(name).level for name in
+             ("jieba", "urllib3", "werkzeug", "apscheduler.executors.default")}
+    try:
+        yield
+    finally:
+        root.handlers[:], logging.Formatter.converter = handlers, converter
+        root.setLevel(level)
+        for name, was in quiet.items():
+            logging.getLogger(name).setLevel(was)
+
+
+@pytest.fixture
+def staff_cli(chat: Chat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Chat]:
+    """In-process `python -m bot` commands: BOT_CONFIG points at a TOML for the test database
+    and the simulator; logging is put back afterwards."""
+    settings = chat.services.settings
+    config = tmp_path / "config.toml"
+    config.write_text(f"""
+[bot]
+demo = false
+[wecom]
+corp_id = "{CORP_ID}"
+agent_id = {AGENT_ID}
+secret = "test-secret"
+token = "testtoken"
+encoding_aes_key = "{settings.wecom.encoding_aes_key}"
+api_base = "{settings.wecom.api_base}"
+handoff_staff = ["staff01"]
+[database]
+url = "{settings.database.url}"
+[security]
+data_key = "{TEST_DATA_KEY}"
+""", encoding="utf-8")
+    monkeypatch.setenv("BOT_CONFIG", str(config))
+    for name in [n for n in os.environ if n.startswith("BOT_") and n != "BOT_CONFIG"]:
+        monkeypatch.delenv(name)
+    with logging_put_back():
+        yield chat

@@ -4,19 +4,40 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Iterable, Iterator, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select, text
 
 from db.models import InboundMessage, OutboundMessage
 from handlers.validators import id_check_char
 
+# A fixed "now" for tests whose outcome depends on the date (ages, levy years, "今年"): the
+# bot reads the time only through services.clock, so such tests never depend on the calendar.
+NOW = datetime(2026, 6, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
 MAX_CHARS = 500
+# What only the right answer to "残疾人证怎么办理" says (entry ind-cert-apply): never a word
+# of the question itself, which a wrong answer or an echo would contain too.
+CERT_ANSWER = "向户口所在地的县级残联申请"
 NEXT_STEP = re.compile(r"菜单|人工|返回|回复")
 MARKUP = re.compile(r"\*\*|__|^#{1,6} |^\s*[-*] |```|<[a-zA-Z/][^>]*>|\[[^\]]*\]\([^)]*\)",
                     re.MULTILINE)
+
+
+@dataclass
+class Clock:
+    """A clock the test moves by hand (give it as `services.clock`)."""
+
+    now: datetime = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        """Move the clock forward."""
+        self.now += timedelta(**delta)
 
 
 def assert_reply_rules(replies: Iterable[str]) -> None:
@@ -179,7 +200,7 @@ def handlers_of(services: Any, user: str) -> list[tuple[str, str]]:
 
 def rows(chat: Any, model: Any, **where: Any) -> list[Any]:
     """Every row of `model` matching the keyword filters."""
-    from sqlalchemy import select
+    from sqlalchemy import inspect, select, text
 
     with chat.services.sessions.begin() as session:
         stmt = select(model).filter_by(**where).order_by(*model.__table__.primary_key.columns)
@@ -195,13 +216,11 @@ def another_app(database: str, simulator: Any, knowledge_base: Any, *,
     from bot.services import build_services
     from bot.settings import LevySection
     from bot.simulator import WeComPeer
-    from tests.conftest import Chat, make_settings
+    from tests.conftest import Chat, clear_simulator, make_settings
 
     state, api_base = simulator
     if seen is None:  # a fresh start: forget what earlier tests were sent
-        with state.lock:
-            state.messages.clear()
-            state.failures.clear()
+        clear_simulator(state)
     levy = sections.pop("levy", None)
     settings = make_settings(database, api_base, **sections)
     if levy is not None:  # built directly: bot/settings.py cannot coerce Mapping hints yet
@@ -220,3 +239,16 @@ def another_app(database: str, simulator: Any, knowledge_base: Any, *,
     finally:
         services.pipeline.wait_idle()
         services.engine.dispose()
+
+
+def find_in_database(engine: Any, secrets: Iterable[str]) -> list[tuple[str, str, str]]:
+    """(table, column, secret) for every stored value containing a secret in clear: every
+    column of every table, read with plain SQL (no model, no decryption)."""
+    secrets, found = [s for s in secrets if s], []
+    with engine.connect() as connection:
+        for table in inspect(engine).get_table_names():
+            for record in connection.execute(text(f'SELECT * FROM "{table}"')).mappings():
+                for column, value in record.items():
+                    found += [(table, column, secret) for secret in secrets
+                              if value is not None and secret in str(value)]
+    return found

@@ -15,7 +15,6 @@ import pytest
 from bot.__main__ import main
 from db.models import AuditLog, Booking, BookingEvent, Service, Slot
 from tests.dialog import register, rows, run, say
-from tests.test_cli_staff import staff_cli  # noqa: F401 (fixture)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -48,12 +48,15 @@ data_key = "{DATA_KEY}"
     return path
 
 
-def run(config_path: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    """`python -m bot ARGS` with BOT_CONFIG set and no other BOT_ variables."""
+def run(config_path: Path, *args: str, timeout: float = 120,
+        input: str | None = None) -> subprocess.CompletedProcess:
+    """`python -m bot ARGS` with BOT_CONFIG set and no other BOT_ variables (`input`: its
+    standard input)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
     env["BOT_CONFIG"] = str(config_path)
     return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, input=input,
+                          stdin=None if input is not None else subprocess.DEVNULL)
 
 
 def one_line(result: subprocess.CompletedProcess) -> str:

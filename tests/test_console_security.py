@@ -14,7 +14,6 @@ from bot.__main__ import main
 from db.models import AuditLog, LoginAttempt
 from tests.console import PASSWORDS, add_accounts, https_client, logged_in, login, token
 from tests.dialog import certificate, register, rows
-from tests.test_cli_staff import staff_cli  # noqa: F401  (fixture)
 
 PAGES = ("/admin/", "/admin/handoffs/", "/admin/registrations/", "/admin/knowledge/",
          "/admin/exports/", "/admin/users", "/admin/audit", "/admin/registrations/1")

@@ -10,7 +10,6 @@ from bot.__main__ import main
 from db.models import AuditLog, Handoff, UnansweredQuestion
 from tests.console import add_accounts, logged_in, token
 from tests.dialog import rows, say
-from tests.test_cli_staff import staff_cli  # noqa: F401  (fixture)
 
 
 def test_a_handoff_is_answered_and_closed_by_command(staff_cli: Any,  # noqa: F811

@@ -66,6 +66,22 @@ def test_enter_agent_welcomes_on_the_first_visit_only(chat, services):
     assert [h for _, h in handlers_of(services, "zhao6")] == ["greeting.enter_agent"] * 2
 
 
+def test_enter_agent_welcomes_again_after_30_days_away_not_after_29(frozen_chat):
+    chat, clock = frozen_chat, frozen_chat.services.clock
+    away = chat.services.settings.conversation.welcome_again_after_days
+    assert away == 30
+
+    def enter() -> list[str]:
+        return event(chat, "zhao7", "enter_agent", at=int(clock().timestamp()))[2]
+
+    assert "隐私" in enter()[0]  # the first visit
+    clock.advance(days=away - 1)
+    assert enter() == []  # back within 30 days: no welcome
+    clock.advance(days=away, minutes=1)  # 30 days and a minute since that visit
+    [again] = enter()
+    assert "隐私" in again and "1. 政策咨询" in again
+
+
 def test_a_menu_click_on_policy_asks_for_the_question(chat):
     assert event(chat, "qian7", "click", "menu:policy", at=int(time.time()))[2] == [
         text("ask_policy")]

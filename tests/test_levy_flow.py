@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any, Iterator
 
 import pytest
 
-from tests.dialog import another_app, run, say, state_of
+from tests.dialog import NOW, Clock, another_app, run, say, state_of
 
-LEVY = {"city_average_wage": {"2025": "100000"}, "city_average_wage_source": {"2025": "测试来源"}}
-JUNE_2026 = datetime(2026, 6, 1, 2, 0, tzinfo=timezone.utc)
+YEAR, LAST_YEAR = NOW.year, str(NOW.year - 1)  # the levy is paid in YEAR for LAST_YEAR
+LEVY = {"city_average_wage": {LAST_YEAR: "100000"},
+        "city_average_wage_source": {LAST_YEAR: "测试来源"}}
 
 
 @pytest.fixture
 def calc(database: str, simulator: Any, knowledge_base: Any) -> Iterator[Any]:
-    """A chat whose settings know the 2025 city wage, on a clock frozen in June 2026."""
-    with another_app(database, simulator, knowledge_base, clock=lambda: JUNE_2026,
-                     levy=LEVY) as chat:
+    """A chat whose settings know last year's city wage, on the fixed test clock."""
+    with another_app(database, simulator, knowledge_base, clock=Clock(), levy=LEVY) as chat:
         yield chat
 
 
@@ -39,7 +38,7 @@ def test_an_enterprise_of_25_is_exempt(calc: Any) -> None:
     result = estimate(calc, "levy-25", "企业", "25", "0", "60000")
     assert "免征：在职职工25人，属于30人（含）以下的企业" in result
     assert "估算金额：0.00 元" in result
-    assert "按2026年缴纳（2025年度）" in result
+    assert f"按{YEAR}年缴纳（{LAST_YEAR}年度）" in result
 
 
 def test_200_staff_with_one_disabled_employee(calc: Any) -> None:
@@ -93,7 +92,8 @@ def test_a_question_at_the_unit_kind_step_is_answered_then_asked_again(calc: Any
     assert state_of(calc, user) == "levy:kind"
 
 
-def test_without_the_city_wage_the_cap_is_not_checked(chat: Any) -> None:
+def test_without_the_city_wage_the_cap_is_not_checked(frozen_chat: Any) -> None:
+    chat = frozen_chat
     result = say(chat, "levy-no-city", "算一下保障金")
     assert "单位类型" in result
     turns = run(chat, "levy-no-city", ["1", "200", "1", "80000"])

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import inspect, text
-
 from db.models import AuditLog, Consent, Conversation, Handoff, Registration, User
-from tests.dialog import assert_reply_rules, certificate, register, rows, run, say, state_of
+from tests.dialog import (assert_reply_rules, certificate, find_in_database, register, rows, run,
+                          say, state_of)
 
 CERT = certificate("12010519780512345", "1", "2")
 NAME, PHONE = "慕容晓岚", "13698761234"
@@ -95,17 +94,7 @@ def test_deletion_leaves_no_personal_data_in_any_table(chat: Any, services: Any)
     done = say(chat, user, "1")
     assert "已撤回同意，并删除了您的全部登记信息" in done
 
-    secrets = [user, NAME, CERT, CERT[-6:], PHONE, *typed]
-    engine = services.engine
-    found = []
-    with engine.connect() as connection:
-        for table in inspect(engine).get_table_names():
-            for record in connection.execute(text(f'SELECT * FROM "{table}"')).mappings():
-                for column, value in record.items():
-                    for secret in secrets:
-                        if value is not None and secret in str(value):
-                            found.append((table, column, secret))
-    assert found == []
+    assert find_in_database(services.engine, [user, NAME, CERT, CERT[-6:], PHONE, *typed]) == []
     audit = rows(chat, AuditLog)
     assert [a.action for a in audit] == ["erase"]
     assert audit[0].subject_hash == services.cipher.keyed_hash(user)

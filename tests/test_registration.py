@@ -11,8 +11,9 @@ from sqlalchemy import update
 from db.models import Consent, Conversation, Handoff, InboundMessage, Registration, User
 from bot.settings import load_settings
 from handlers.forms import FOOTER
-from tests.dialog import (REGISTRATION_WALK, another_app, assert_reply_rules, certificate,
-                          register, rows, run, say, state_of, walk)
+from tests.dialog import (CERT_ANSWER, NOW, REGISTRATION_WALK, Clock, another_app,
+                          assert_reply_rules, certificate, register, rows, run, say, state_of,
+                          walk)
 
 ROOT = Path(__file__).resolve().parent.parent
 CERT = certificate()  # 1990-03-07, 肢体一级
@@ -129,7 +130,7 @@ def test_a_refused_consent_collects_nothing_and_other_services_still_work(chat: 
     assert state_of(chat, user) is None
     assert rows(chat, Consent) == [] and rows(chat, Registration) == []
     answer = say(chat, user, "残疾人证怎么办理")
-    assert "残疾人证" in answer and state_of(chat, user) is None
+    assert CERT_ANSWER in answer and state_of(chat, user) is None
     # Changing one's mind later: back at consent, a refusal withdraws what was granted.
     run(chat, user, ["就业登记", "同意", "返回"])
     assert state_of(chat, user) == "register:consent"
@@ -139,10 +140,26 @@ def test_a_refused_consent_collects_nothing_and_other_services_still_work(chat: 
     assert rows(chat, Registration) == []
 
 
-def test_an_under_16_certificate_gets_a_kind_refusal_with_a_person(chat: Any) -> None:
-    user = "reg-child"
+def born_years_ago(years: int, *, days_later: int = 0) -> str:
+    """A certificate of someone born `years` before the test clock's day (plus some days)."""
+    born = NOW.date().replace(year=NOW.year - years) + timedelta(days=days_later)
+    return certificate(f"120105{born:%Y%m%d}123", "5", "2")
+
+
+def test_registration_opens_on_the_16th_birthday_not_the_day_before(frozen_chat: Any) -> None:
+    chat = frozen_chat
+    run(chat, "reg-sixteen", ["我想登记找工作", "1", "同意", "小刚"])
+    say(chat, "reg-sixteen", born_years_ago(16))  # sixteen today
+    assert state_of(chat, "reg-sixteen") == "register:certificate_ok"
+    run(chat, "reg-almost", ["我想登记找工作", "1", "同意", "小强"])
+    assert "年满16周岁" in say(chat, "reg-almost", born_years_ago(16, days_later=1))
+    assert state_of(chat, "reg-almost") is None
+
+
+def test_an_under_16_certificate_gets_a_kind_refusal_with_a_person(frozen_chat: Any) -> None:
+    chat, user = frozen_chat, "reg-child"
     run(chat, user, ["我想登记找工作", "1", "同意", "小明"])
-    refusal = say(chat, user, certificate("12010520150307123", "5", "2"))
+    refusal = say(chat, user, born_years_ago(10))
     assert "年满16周岁" in refusal and "人工" in refusal and "菜单" in refusal
     assert state_of(chat, user) is None
     assert rows(chat, Registration) == []

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
+from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select, update
 
 from db.models import Handoff, InboundMessage, OutboundMessage, UnansweredQuestion, User
-from scheduler import jobs
+from scheduler import jobs, run
 from scheduler.schedule import SCHEDULE
+from tests.dialog import another_app
 
 
 def snapshot(services: Any) -> dict[str, list[Any]]:
@@ -141,3 +146,52 @@ def test_deliver_outbox_recovers_a_message_left_sending_by_a_dead_worker(service
                                     attempts=1, created_at=long_ago))
     assert jobs.deliver_outbox(services) == 1
     assert [m["content"] for m in simulator[0].sent_to("crash1")] == ["重新发送"]
+
+
+def test_run_registers_every_job_and_the_purge_runs_at_0317_shanghai(
+        services: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[BlockingScheduler] = []
+    seen: dict[str, Any] = {}
+
+    class StoppedOnceStarted(BlockingScheduler):
+        """The real scheduler, stopped from another thread as soon as it runs."""
+
+        def start(self, *args: Any, **kwargs: Any) -> None:
+            started.append(self)
+            threading.Thread(target=self._look_and_stop, daemon=True).start()
+            super().start(*args, **kwargs)
+
+        def _look_and_stop(self) -> None:
+            while not self.running:
+                threading.Event().wait(0.01)
+            seen.update({job.id: job for job in self.get_jobs()})
+            self.shutdown(wait=False)
+
+    monkeypatch.setattr(run, "BlockingScheduler", StoppedOnceStarted)
+    run.run(services)  # returns once stopped
+    assert len(started) == 1 and set(seen) == {job.id for job in SCHEDULE}
+    assert seen["outbox"].func is jobs.deliver_outbox
+    assert seen["outbox"].trigger.interval == timedelta(seconds=20)
+    purge = seen["purge-history"]
+    assert purge.func is jobs.purge_history and purge.args == (services,)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    first = purge.trigger.get_next_fire_time(None, datetime(2026, 3, 1, 12, tzinfo=shanghai))
+    assert first.astimezone(shanghai).strftime("%Y-%m-%d %H:%M") == "2026-03-02 03:17"
+    then = purge.trigger.get_next_fire_time(first, first + timedelta(minutes=1))
+    assert then - first == timedelta(days=1)
+
+
+def test_purge_keeps_dedup_keys_for_dedup_hours_when_history_is_kept_for_less(
+        database: str, simulator: Any, knowledge_base: Any) -> None:
+    retention = {"message_days": 1, "dedup_hours": 72}  # keys outlive the history
+    with another_app(database, simulator, knowledge_base, retention=retention) as chat:
+        services = chat.services
+        for user in ("keys-2d", "keys-4d", "keys-now"):
+            chat.send(user, "你好")
+        age(services, "keys-2d", 2)  # history too old, de-duplication key still needed
+        age(services, "keys-4d", 4)  # both too old
+        counts = jobs.purge_history(services)
+        after = snapshot(services)
+    assert after["inbound"] == ["keys-2d", "keys-now"]
+    assert [user for user, _ in after["outbound"]] == ["keys-now"]
+    assert (counts["inbound"], counts["outbound"]) == (1, 2)

@@ -22,22 +22,9 @@ from bot.wecom import DatabaseTokenStore, WeComClient
 from db.models import AccessToken, OutboundMessage
 from scheduler.jobs import deliver_outbox
 from tests.conftest import AGENT_ID, CORP_ID
+from tests.dialog import Clock
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
-
-
-@dataclass
-class Clock:
-    """A clock the test moves by hand."""
-
-    now: datetime = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        """Move the clock forward."""
-        self.now += timedelta(**delta)
 
 
 @dataclass
@@ -69,7 +56,7 @@ def received(simulator: Any, user: str) -> list[str]:
 @pytest.fixture
 def clock(services: Any, monkeypatch: pytest.MonkeyPatch) -> Clock:
     """A hand-moved clock driving the outbox (services.sender and services.clock)."""
-    moved = Clock()
+    moved = Clock(T0)
     monkeypatch.setattr(services, "sender", Sender(services.client, services.sessions, moved))
     monkeypatch.setattr(services, "clock", moved)
     return moved

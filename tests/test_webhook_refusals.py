@@ -108,8 +108,11 @@ def assert_refused(response: Any, status: int, services: Services, simulator: An
 
 
 @pytest.fixture
-def official(database: str, simulator: Any, knowledge_base: Any) -> Iterator[tuple[Any, Services]]:
-    """An app configured with the official sample's token, AES key, CorpID and AgentID."""
+def official(database: str, fresh_simulator: Any,
+             knowledge_base: Any) -> Iterator[tuple[Any, Services]]:
+    """An app configured with the official sample's token, AES key, CorpID and AgentID (the
+    simulator emptied: a refusal is checked to have sent nothing)."""
+    simulator = fresh_simulator
     settings = make_settings(database, simulator[1], wecom=OFFICIAL)
     services = build_services(settings, kb=knowledge_base)
     yield create_app(services=services), services
@@ -142,8 +145,9 @@ def test_url_verification_with_a_tampered_echostr_is_403(official, simulator):
                    services, simulator)
 
 
-def test_url_verification_of_an_echostr_for_another_corp_is_403(database, simulator,
+def test_url_verification_of_an_echostr_for_another_corp_is_403(database, fresh_simulator,
                                                                  knowledge_base):
+    simulator = fresh_simulator
     # Same token and key, but our CorpID differs: wechatpy raises InvalidCorpIdException.
     settings = make_settings(database, simulator[1], wecom={**OFFICIAL, "corp_id": CORP_ID})
     services = build_services(settings, kb=knowledge_base)
