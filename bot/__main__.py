@@ -1,5 +1,5 @@
 """`python -m bot COMMAND`: serve, demo, chat, scheduler, db upgrade, kb check/ask, handoffs,
-registrations export."""
+registrations export, events (bot/events_cli.py)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,19 @@ from bot.settings import ConfigError, load_settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Bad arguments: one line on stderr and exit status 2 (no usage block)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one command; configuration errors are one line."""
-    parser = argparse.ArgumentParser(prog="python -m bot", description="河北区残疾人就业服务助手")
+    from bot.events_cli import add_parser as add_events
+
+    parser = OneLineParser(prog="python -m bot", description="河北区残疾人就业服务助手")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the web app with gunicorn")
     serve.add_argument("--bind", default=os.environ.get("BOT_BIND", "0.0.0.0:8000"))
@@ -40,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     registrations.add_argument("--out", required=True, help="the CSV file to write")
     menu = sub.add_parser("menu", help="push the app's custom menu to WeCom")
     menu.add_argument("action", choices=["create"])
+    add_events(sub)
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args)
@@ -190,6 +201,13 @@ def cmd_registrations(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_events(args: argparse.Namespace) -> int:
+    """events add|import|publish|change|cancel|list|signups (bot/events_cli.py)."""
+    from bot.events_cli import run
+
+    return run(args, _services(with_bot=False))
+
+
 def cmd_menu(args: argparse.Namespace) -> int:
     """menu create: push the custom menu (three buttons) to WeCom."""
     services = _services(with_bot=False)
@@ -207,7 +225,7 @@ def cmd_menu(args: argparse.Namespace) -> int:
 
 COMMANDS = {"db": cmd_db, "kb": cmd_kb, "serve": cmd_serve, "demo": cmd_demo, "chat": cmd_chat,
             "scheduler": cmd_scheduler, "handoffs": cmd_handoffs, "menu": cmd_menu,
-            "registrations": cmd_registrations}
+            "registrations": cmd_registrations, "events": cmd_events}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -86,6 +86,15 @@ class LevySection:
 
 
 @dataclass(frozen=True)
+class EventsSection:
+    quiet_start_hour: int = 21  # no pushes from 21:00 ...
+    quiet_end_hour: int = 8  # ... to 08:00 (local time) unless a notice is urgent
+    reminder_hours: int = 24  # the reminder goes this long before the start
+    lease_seconds: int = 30  # a scheduler that stops renewing loses the sending lease
+    batch_size: int = 1000  # recipients per message/send call (WeCom allows 1,000)
+
+
+@dataclass(frozen=True)
 class Settings:
     bot: BotSection = field(default_factory=BotSection)
     wecom: WecomSection = field(default_factory=WecomSection)
@@ -95,6 +104,7 @@ class Settings:
     retention: RetentionSection = field(default_factory=RetentionSection)
     conversation: ConversationSection = field(default_factory=ConversationSection)
     levy: LevySection = field(default_factory=LevySection)
+    events: EventsSection = field(default_factory=EventsSection)
 
 
 def load_settings(path: str | Path | None = None,
@@ -206,6 +216,13 @@ def _validate(s: Settings) -> None:
                           "(BOT_SECURITY_DATA_KEY)")
     if not 0 < s.bot.passive_reply_seconds < 5:
         raise ConfigError("[bot] passive_reply_seconds: must be between 0 and 5")
+    e = s.events
+    if not (0 <= e.quiet_start_hour <= 23 and 0 <= e.quiet_end_hour <= 23):
+        raise ConfigError("[events] quiet_start_hour / quiet_end_hour: must be hours 0-23")
+    if not 1 <= e.batch_size <= 1000:
+        raise ConfigError("[events] batch_size: must be between 1 and 1000")
+    if e.lease_seconds < 5:
+        raise ConfigError("[events] lease_seconds: must be at least 5")
     if not s.bot.demo:
         for key_name, value, demo in (("[wecom] token", w.token, DEMO_TOKEN),
                                       ("[wecom] encoding_aes_key", w.encoding_aes_key,

@@ -7,6 +7,7 @@ from bot.messages import Incoming, Reply
 from bot.router import Context
 from db.handoffs import open_handoff
 from handlers.greeting import menu_reply
+from handlers.subscriptions import show as show_subscriptions
 from handlers.texts import text
 
 
@@ -101,13 +102,15 @@ def menu_action(argument: str, msg: Incoming, ctx: Context) -> Reply:
     registered = ctx.services.router.forms.get(argument)
     if registered is not None:
         return registered.start(msg, ctx)  # type: ignore[attr-defined]
-    if argument in ("booking", "subscribe"):  # not built yet: say so, offer a person
+    if argument == "subscribe":
+        return show_subscriptions(msg, ctx)
+    if argument == "booking":  # not built yet: say so, offer a person
         return Reply.text(text(f"coming_soon_{argument}"), options=())
     return menu_reply()  # an action from an old list or button: show what there is
 
 
 def start_service(name: str):  # type: ignore[no-untyped-def]
-    """A handler that starts service `name` (register, booking, subscribe) as the menu does."""
+    """A handler that starts service `name` (register, booking, levy) as the menu does."""
     def start(msg: Incoming, ctx: Context) -> Reply:
         return menu_action(name, msg, ctx)
     start.__name__ = f"start_{name}"

@@ -20,5 +20,7 @@ class Job:
 
 SCHEDULE = (
     Job("outbox", jobs.deliver_outbox, "interval", (("seconds", 20),)),
+    Job("notices", jobs.push_notices, "interval", (("seconds", 10),)),
+    Job("event-reminders", jobs.remind_events, "interval", (("minutes", 10),)),
     Job("purge-history", jobs.purge_history, "cron", (("hour", 3), ("minute", 17))),
 )

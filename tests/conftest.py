@@ -142,9 +142,7 @@ def services(database: str, simulator: tuple[SimulatorState, str],
              knowledge_base: Any) -> Iterator[Services]:
     """The bot's services on the test database, talking to the simulator."""
     state, api_base = simulator
-    with state.lock:
-        state.messages.clear()
-        state.failures.clear()
+    state.reset()
     built = build_services(make_settings(database, api_base), kb=knowledge_base)
     yield built
     built.pipeline.wait_idle()

@@ -199,9 +199,7 @@ def another_app(database: str, simulator: Any, knowledge_base: Any, *,
 
     state, api_base = simulator
     if seen is None:  # a fresh start: forget what earlier tests were sent
-        with state.lock:
-            state.messages.clear()
-            state.failures.clear()
+        state.reset()
     levy = sections.pop("levy", None)
     settings = make_settings(database, api_base, **sections)
     if levy is not None:  # built directly: bot/settings.py cannot coerce Mapping hints yet
