@@ -12,7 +12,7 @@ import re
 from bot.messages import Incoming, Reply
 from bot.router import Context
 from db import signups
-from db.events import upcoming
+from db.events import OPEN, upcoming
 from db.models import Event
 from db.notices import describe, when
 from handlers.commands import normalize_command_text
@@ -64,18 +64,21 @@ def sign_up(event_id: int, msg: Incoming, ctx: Context, *, as_role: str = "") ->
         return Reply.text(f"没有找到编号为{event_id}的活动。回复“近期活动”看可以报名的活动，"
                           "或回复“人工”。", options=())
     role = as_role or ctx.user.role
+    if event.status not in OPEN:
+        return _reply("closed", event)
     if event.employers_allowed and role == "employer":
         return FORM.start(msg, ctx, answers={"event_id": event_id})
     if event.employers_allowed and role == "unknown":
         return Reply.text(f"报名“{event.title}”：请问您是\n1. 来参加的求职者或家属\n"
                           "2. 来招聘的用人单位\n回复数字；回复“菜单”返回。",
                           options=(f"evt:join:{event_id}", f"evt:recruit:{event_id}"))
-    result = signups.sign_up(ctx.session, event_id, ctx.user.user_id, now=ctx.now)
-    return Reply.text(SIGN_UP_REPLIES[result].format(id=event.id, title=event.title,
-                                                     when=when(event), place=event.place or
-                                                     event.online_url or "见通知",
-                                                     capacity=event.capacity or ""),
-                      options=())
+    return _reply(signups.sign_up(ctx.session, event_id, ctx.user.user_id, now=ctx.now), event)
+
+
+def _reply(result: str, event: Event) -> Reply:
+    return Reply.text(SIGN_UP_REPLIES[result].format(
+        id=event.id, title=event.title, when=when(event), capacity=event.capacity or "",
+        place=event.place or event.online_url or "见通知"), options=())
 
 
 SIGN_UP_REPLIES = {
