@@ -28,6 +28,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_webhook.py
+	$(BIN)/python bench/bench_fanout.py
 	$(BIN)/python bench/bench_retrieval.py
 
 eval: $(STAMP)

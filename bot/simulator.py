@@ -36,6 +36,7 @@ class SimulatorState:
     invalid_users: set[str] = field(default_factory=set)  # answered as `invaliduser`
     delivered: dict[tuple[str, int], float] = field(default_factory=dict)  # duplicate check
     token_fetches: int = 0
+    send_calls: int = 0  # message/send requests, answered or failed
     ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def sent_to(self, user_id: str, after: int = 0) -> list[dict[str, Any]]:
@@ -108,6 +109,7 @@ def simulator_blueprint(state: SimulatorState) -> Blueprint:
             return jsonify(errcode=40014, errmsg="invalid access_token")
         body = request.get_json(force=True, silent=True) or {}
         with state.lock:
+            state.send_calls += 1
             if state.failures:
                 errcode = state.failures.pop(0)
                 if 500 <= errcode < 600:
