@@ -4,7 +4,6 @@ db/events.py functions). Times on the command line are local (settings.bot.timez
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from datetime import datetime, timezone
@@ -16,8 +15,6 @@ TIME_FORMAT = "%Y-%m-%d %H:%M"
 OPTIONAL = (("end", "end_at"), ("place", "place"), ("accessibility", "accessibility"),
             ("online", "online_url"), ("organiser", "organiser"), ("audience", "audience"),
             ("deadline", "deadline_at"))
-CSV_FIELDS = ("kind", "title", "start", "end", "place", "accessibility", "online_url",
-              "organiser", "audience", "capacity", "deadline", "employers_allowed")
 
 
 class BadInput(ValueError):
@@ -114,59 +111,6 @@ def cmd_add(args: argparse.Namespace, services: Any) -> int:
     return 0
 
 
-def cmd_import(args: argparse.Namespace, services: Any) -> int:
-    """events import FILE.csv: every bad row reported with its line; nothing unless all good."""
-    from db.events import create_event, problems
-
-    zone, path = services.settings.bot.timezone, Path(args.file)
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as file:
-            reader = csv.DictReader(file)
-            unknown = set(reader.fieldnames or ()) - set(CSV_FIELDS)
-            if unknown or not {"kind", "title", "start"} <= set(reader.fieldnames or ()):
-                raise BadInput(f"line 1: the header must name columns of {','.join(CSV_FIELDS)}"
-                               f" including kind,title,start (unknown: {sorted(unknown)})")
-            rows, errors = [], []
-            for row in reader:
-                try:
-                    values = _csv_values(row, zone)
-                    found = problems(values)
-                except BadInput as exc:
-                    found = [str(exc)]
-                if found:
-                    errors.append(f"line {reader.line_num}: {'; '.join(found)}")
-                rows.append(values if not found else None)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise BadInput(f"cannot read {path}: {type(exc).__name__}") from None
-    if errors:
-        for line in errors:
-            print(line, file=sys.stderr)
-        print(f"events import: {len(errors)} bad rows, nothing imported", file=sys.stderr)
-        return 1
-    with services.sessions.begin() as session:
-        ids = [create_event(session, now=services.clock(), **values).id for values in rows]
-    print(f"imported {len(ids)} events: {' '.join(map(str, ids))}")
-    return 0
-
-
-def _csv_values(row: dict[str, Any], zone: str) -> dict[str, Any]:
-    cell = {k: (v or "").strip() for k, v in row.items() if k}
-    values: dict[str, Any] = {"kind": cell.get("kind"), "title": cell.get("title"),
-                              "start_at": local_time(cell.get("start"), zone, "start"),
-                              "end_at": local_time(cell.get("end"), zone, "end"),
-                              "deadline_at": local_time(cell.get("deadline"), zone, "deadline")}
-    for name in ("place", "accessibility", "online_url", "organiser", "audience"):
-        values[name] = cell.get(name) or None
-    capacity = cell.get("capacity")
-    if capacity and not capacity.isdigit():
-        raise BadInput(f"capacity must be a whole number, got {capacity!r}")
-    values["capacity"] = int(capacity) if capacity else None
-    flag = (cell.get("employers_allowed") or "").lower()
-    values["employers_allowed"] = flag in ("1", "yes", "true", "是") if flag else \
-        values["kind"] == "招聘会"
-    return values
-
-
 def cmd_publish(args: argparse.Namespace, services: Any) -> int:
     """events publish ID [--urgent]: queue the notice; send now unless --queue-only."""
     from bot.broadcast import Broadcaster
@@ -231,6 +175,13 @@ def cmd_signups(args: argparse.Namespace, services: Any) -> int:
                                           Path(args.out).resolve() if args.out else None)
     print(f"event {args.id}: {residents} residents, {employers} employers signed up")
     return 0
+
+
+def cmd_import(args: argparse.Namespace, services: Any) -> int:
+    """events import FILE.csv (bot/events_import.py)."""
+    from bot.events_import import import_csv
+
+    return import_csv(Path(args.file), services)
 
 
 ACTIONS = {"add": cmd_add, "import": cmd_import, "publish": cmd_publish, "change": cmd_change,

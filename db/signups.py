@@ -40,9 +40,7 @@ def sign_up(session: Session, event_id: int, user_id: str, *, now: datetime) -> 
 
 def cancel_signup(session: Session, event_id: int, user_id: str) -> bool:
     """Give the seat back; False when the person was not signed up."""
-    row = session.scalars(select(EventSignup).where(
-        EventSignup.event_id == event_id, EventSignup.user_id == user_id,
-        EventSignup.status == "active")).first()
+    row = _active(session, EventSignup, event_id, user_id)
     if row is None:
         return False
     row.status = "cancelled"
@@ -86,10 +84,28 @@ def employer_sign_up(session: Session, event_id: int, user_id: str, *, now: date
 
 def withdraw_employer(session: Session, event_id: int, user_id: str) -> bool:
     """Withdraw an employer's sign-up; False when there was none."""
-    row = session.scalars(select(EmployerSignup).where(
-        EmployerSignup.event_id == event_id, EmployerSignup.user_id == user_id,
-        EmployerSignup.status == "active")).first()
+    row = _active(session, EmployerSignup, event_id, user_id)
     if row is None:
         return False
     row.status = "withdrawn"
     return True
+
+
+def _active(session: Session, model: Any, event_id: int, user_id: str) -> Any:
+    """The person's active sign-up of this kind to the event, or None."""
+    return session.scalars(select(model).where(model.event_id == event_id,
+                                               model.user_id == user_id,
+                                               model.status == "active")).first()
+
+
+def forget_person(session: Session, user_id: str) -> None:
+    """Erasure: give back the person's seats, delete their sign-ups and subscriptions."""
+    from sqlalchemy import delete
+
+    from db.models import Subscription, SubscriptionOffer
+
+    for event_id in session.scalars(select(EventSignup.event_id).where(
+            EventSignup.user_id == user_id, EventSignup.status == "active")).all():
+        release_seat(session, EVENTS, event_id)
+    for model in (EventSignup, EmployerSignup, Subscription, SubscriptionOffer):
+        session.execute(delete(model).where(model.user_id == user_id))

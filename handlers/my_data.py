@@ -14,6 +14,7 @@ from bot.messages import Incoming, Reply
 from bot.router import Context
 from db.models import (AuditLog, Consent, Conversation, Handoff, InboundMessage, OutboundMessage,
                        Registration, UnansweredQuestion, User)
+from db.signups import forget_person
 from db.state import erased_delivery_key
 from handlers import job_demand
 from handlers.greeting import menu_reply
@@ -108,6 +109,7 @@ def erase(ctx: Context) -> Reply:
     anonymous = f"erased-{digest[:16]}"
     for model in (Registration, Consent, Handoff, UnansweredQuestion, OutboundMessage):
         session.execute(delete(model).where(model.user_id == user_id))
+    forget_person(session, user_id)  # subscriptions, sign-ups (seats given back)
     # Handoff notices to staff quote the person's id and recent messages.
     session.execute(delete(OutboundMessage).where(
         OutboundMessage.text.contains(f"用户 {user_id} 请求人工服务")))
