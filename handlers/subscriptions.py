@@ -127,15 +127,26 @@ def action(argument: str, msg: Incoming, ctx: Context) -> Reply:
     return subscribe(ctx, [kind])
 
 
+SETTLED, SETTLED_MAX = "subscriptions.settled", 100_000  # services.extras: users known
+# offered or subscribed in this process (that never becomes untrue, short of erasure)
+
+
 def offer_once(ctx: Context) -> str:
     """The one-time offer ("" when made before or the person subscribes already); recorded.
 
-    Read without the write lock (policy answers are the hot path)."""
-    user_id = ctx.user.user_id
+    Policy answers are the hot path: the check reads without the write lock, and a person
+    found settled is remembered by this process, so each pays the query about once."""
+    user_id, settled_users = ctx.user.user_id, ctx.services.extras.setdefault(SETTLED, set())
+    if user_id in settled_users:
+        return ""
     known = select(or_(exists().where(SubscriptionOffer.user_id == user_id),
                        exists().where(Subscription.user_id == user_id)))
     with read_connection(ctx.services.engine) as connection:
-        if connection.scalar(known):
-            return ""
+        settled = bool(connection.scalar(known))
+    if len(settled_users) >= SETTLED_MAX:
+        settled_users.clear()
+    settled_users.add(user_id)  # offered now (this transaction) or before
+    if settled:
+        return ""
     ctx.session.add(SubscriptionOffer(user_id=user_id, offered_at=ctx.now))
     return OFFER
