@@ -32,6 +32,7 @@ test: $(STAMP) browser
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_webhook.py
+	$(BIN)/python bench/bench_fanout.py
 	$(BIN)/python bench/bench_retrieval.py
 
 eval: $(STAMP)

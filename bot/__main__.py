@@ -1,6 +1,6 @@
 """`python -m bot COMMAND`: serve, demo, chat, scheduler, simulator, rehearse, db upgrade, kb,
-handoffs, unanswered, admin, registrations export, menu create, services and slots (booking);
-every option has its --help."""
+handoffs, unanswered, admin, registrations export, menu create, services and slots (booking),
+events; every option has its --help."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.logs import configure as configure_logging
 from bot.settings import CommandError, ConfigError, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -235,6 +236,13 @@ def _os_user() -> str:
         return f"uid {os.getuid()}"
 
 
+def cmd_events(args: argparse.Namespace) -> int:
+    """events add|import|publish|change|cancel|list|signups (bot/events_cli.py)."""
+    from bot.events_cli import run
+
+    return run(args, _services(with_bot=False))
+
+
 def cmd_menu(args: argparse.Namespace) -> int:
     """menu create: push the custom menu (three buttons) to WeCom."""
     from bot.menu import create_menu
@@ -248,7 +256,8 @@ COMMANDS = {"db": cmd_db, "kb": cmd_kb, "serve": cmd_serve, "demo": cmd_demo, "c
             "scheduler": cmd_scheduler, "simulator": cmd_simulator,
             "rehearse": cmd_rehearse, "handoffs": cmd_handoffs,
             "menu": cmd_menu, "registrations": cmd_registrations, "unanswered": cmd_unanswered,
-            "admin": cmd_admin, "services": cmd_booking, "slots": cmd_booking}
+            "admin": cmd_admin, "services": cmd_booking, "slots": cmd_booking,
+            "events": cmd_events}
 
 if __name__ == "__main__":
     sys.exit(main())

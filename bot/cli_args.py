@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from bot.booking_cli import add_parsers as add_booking_parsers
+from bot.events_cli import add_parser as add_events_parser
 from db.handoffs import OUTCOMES
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Bad arguments: one line on stderr and exit status 2 (no usage block)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(2)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Every command and option, each with its help text (`python -m bot COMMAND --help`)."""
-    parser = argparse.ArgumentParser(prog="python -m bot", description="河北区残疾人就业服务助手")
+    parser = OneLineParser(prog="python -m bot", description="河北区残疾人就业服务助手")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = sub.add_parser("serve", help="check configuration and database, then run gunicorn")
     serve.add_argument("--bind", default=os.environ.get("BOT_BIND", "0.0.0.0:8000"),
@@ -72,4 +82,5 @@ def build_parser() -> argparse.ArgumentParser:
     menu = sub.add_parser("menu", help="push the app's custom menu to WeCom")
     menu.add_argument("action", choices=["create"], help="create: replace the app's menu")
     add_booking_parsers(sub)
+    add_events_parser(sub)
     return parser

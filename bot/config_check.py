@@ -89,6 +89,13 @@ def _bot(s: Settings) -> list[str]:
         if not wage.is_finite() or wage <= 0:
             problems.append(f"[levy] city_average_wage: {year} must be a positive amount "
                             "in yuan (leave the year out while it is unknown)")
+    e = s.events
+    if not (0 <= e.quiet_start_hour <= 23 and 0 <= e.quiet_end_hour <= 23):
+        problems.append("[events] quiet_start_hour / quiet_end_hour: must be hours 0-23")
+    if not 1 <= e.batch_size <= 1000:
+        problems.append("[events] batch_size: must be between 1 and 1000")
+    if e.lease_seconds < 5:
+        problems.append("[events] lease_seconds: must be at least 5")
     for name in ("message_days", "dedup_hours", "form_days", "open_days"):
         if getattr(s.retention, name) <= 0:
             problems.append(f"[retention] {name}: must be a positive number")

@@ -103,6 +103,7 @@ class Sender:
         with self.sessions.begin() as session:
             session.execute(update(OutboundMessage)
                             .where(OutboundMessage.status == "sending",  # claimed, then lost
+                                   OutboundMessage.notice_id.is_(None),
                                    func.coalesce(OutboundMessage.next_attempt_at,
                                                  OutboundMessage.created_at)
                                    < now - STALE_SENDING)
@@ -110,6 +111,7 @@ class Sender:
             ids = session.scalars(
                 select(OutboundMessage.id)
                 .where(OutboundMessage.status == "pending",
+                       OutboundMessage.notice_id.is_(None),  # notices: bot/broadcast.py
                        (OutboundMessage.next_attempt_at.is_(None))
                        | (OutboundMessage.next_attempt_at <= now))
                 .order_by(OutboundMessage.urgent.desc(), OutboundMessage.id)

@@ -102,6 +102,15 @@ class ConsoleSection:
 
 
 @dataclass(frozen=True)
+class EventsSection:
+    quiet_start_hour: int = 21  # no pushes from 21:00 ...
+    quiet_end_hour: int = 8  # ... to 08:00 (local time) unless a notice is urgent
+    reminder_hours: int = 24  # the reminder goes this long before the start
+    lease_seconds: int = 30  # a scheduler that stops renewing loses the sending lease
+    batch_size: int = 1000  # recipients per message/send call (WeCom allows 1,000)
+
+
+@dataclass(frozen=True)
 class Settings:
     bot: BotSection = field(default_factory=BotSection)
     wecom: WecomSection = field(default_factory=WecomSection)
@@ -112,6 +121,7 @@ class Settings:
     conversation: ConversationSection = field(default_factory=ConversationSection)
     levy: LevySection = field(default_factory=LevySection)
     console: ConsoleSection = field(default_factory=ConsoleSection)
+    events: EventsSection = field(default_factory=EventsSection)
 
 
 def load_settings(path: str | Path | None = None,

@@ -32,8 +32,11 @@ class SimulatorState:
     messages: list[dict[str, Any]] = field(default_factory=list)
     menus: list[dict[str, Any]] = field(default_factory=list)
     media: dict[str, bytes] = field(default_factory=dict)
-    failures: list[int] = field(default_factory=list)  # errcodes for the next sends/menus
+    failures: list[int] = field(default_factory=list)  # errcodes to answer the next sends with
+    invalid_users: set[str] = field(default_factory=set)  # answered as `invaliduser`
+    delivered: dict[tuple[str, int], float] = field(default_factory=dict)  # duplicate check
     token_fetches: int = 0
+    send_calls: int = 0  # message/send requests, answered or failed
     ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def sent_to(self, user_id: str, after: int = 0) -> list[dict[str, Any]]:
@@ -43,19 +46,56 @@ class SimulatorState:
                     and m["id"] > after]
 
     def next_failure(self) -> Any:
-        """The JSON answer for the next queued failure (a 40014 forgets the tokens), or None."""
+        """The answer for the next queued failure, or None: a JSON errcode (40014 and 42001
+        forget the tokens), or for 500-599 that HTTP status."""
         with self.lock:
             if not self.failures:
                 return None
             errcode = self.failures.pop(0)
-            if errcode == 40014:
+            if errcode in (40014, 42001):  # invalid / expired: every token is gone
                 self.tokens.clear()
+        if 500 <= errcode < 600:
+            return "simulated server error", errcode
         return jsonify(errcode=errcode, errmsg="simulated failure")
 
+    def reset(self) -> None:
+        """Forget what was sent and every injected fault (a fresh start for a test)."""
+        with self.lock:
+            self.messages.clear()
+            self.failures.clear()
+            self.menus.clear()
+            self.invalid_users.clear()
+            self.delivered.clear()
+
     def fail_next(self, *errcodes: int) -> None:
-        """Answer the next sends with these errcodes (45009, -1, 40014, ...)."""
+        """Answer the next sends with these errcodes (45009, -1, 40014, 42001; 500-599: that
+        HTTP status instead)."""
         with self.lock:
             self.failures.extend(errcodes)
+
+
+def _deliver(state: SimulatorState, body: dict[str, Any], content: str) -> dict[str, Any]:
+    """Record a message for its valid recipients (under the lock); WeCom's answer.
+
+    With `enable_duplicate_check`, a recipient who got the same content within
+    `duplicate_check_interval` seconds (default 1800) does not get it again.
+    """
+    users = [u for u in str(body.get("touser", "")).split("|") if u]
+    invalid = [u for u in users if u in state.invalid_users]
+    now, digest = time.time(), hash((body.get("msgtype"), content))
+    window = float(body.get("duplicate_check_interval") or 1800)
+    fresh = [u for u in users if u not in state.invalid_users and not (
+        body.get("enable_duplicate_check") and now - state.delivered.get((u, digest), -1e18)
+        < window)]
+    message_id = next(state.ids)
+    for user in fresh:
+        state.delivered[(user, digest)] = now
+    if fresh:
+        state.messages.append({"id": message_id, "touser": "|".join(fresh),
+                               "msgtype": body.get("msgtype"), "agentid": body.get("agentid"),
+                               "content": content, "body": body, "time": now})
+    return {"errcode": 0, "errmsg": "ok", "invaliduser": "|".join(invalid),
+            "msgid": f"sim{message_id}"}
 
 
 def simulator_blueprint(state: SimulatorState) -> Blueprint:
@@ -82,6 +122,8 @@ def simulator_blueprint(state: SimulatorState) -> Blueprint:
         if not authorised():
             return jsonify(errcode=40014, errmsg="invalid access_token")
         body = request.get_json(force=True, silent=True) or {}
+        with state.lock:
+            state.send_calls += 1
         failure = state.next_failure()
         if failure is not None:
             return failure
@@ -89,11 +131,7 @@ def simulator_blueprint(state: SimulatorState) -> Blueprint:
         if body.get("msgtype") == "text" and len(content.encode()) > 2048:
             return jsonify(errcode=45002, errmsg="content size out of limit")
         with state.lock:
-            message = {"id": next(state.ids), "touser": str(body.get("touser", "")),
-                       "msgtype": body.get("msgtype"), "agentid": body.get("agentid"),
-                       "content": content, "body": body, "time": time.time()}
-            state.messages.append(message)
-        return jsonify(errcode=0, errmsg="ok", invaliduser="", msgid=f"sim{message['id']}")
+            return jsonify(**_deliver(state, body, content))
 
     @bp.post("/cgi-bin/menu/create")
     def menu_create():  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from db.crypto import Encrypted, EncryptedText
@@ -62,6 +62,11 @@ class OutboundMessage(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     urgent: Mapped[bool] = mapped_column(default=False)  # sent before the rest (distress)
     about_user: Mapped[str | None] = mapped_column(String(64), index=True)  # a staff notice's
+    # A push of an event notice: one row per (notice, person), so nobody gets it twice.
+    notice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event_notices.id", ondelete="CASCADE"))
+
+    __table_args__ = (Index("ux_outbound_notice_user", "notice_id", "user_id", unique=True),)
 
 
 class AccessToken(Base):
@@ -333,3 +338,109 @@ class BookingReminder(Base):
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))  # day_before / two_hours
     sent_at: Mapped[utc] = mapped_column(default=utcnow)
+
+
+# -- events: job fairs, training, subscriptions, sign-ups, notices (issue 11) ---------------
+class Event(Base):
+    """A job fair, training, policy briefing or skills contest.
+
+    status: draft, published, changed (published, then changed), cancelled, finished.
+    `capacity` NULL is unlimited; `taken` counts residents' seats (db/seats.py).
+    """
+
+    __tablename__ = "events"
+    id: Mapped[intpk]
+    kind: Mapped[str] = mapped_column(String(16), index=True)  # 招聘会 培训 政策宣讲 技能竞赛
+    title: Mapped[str] = mapped_column(String(200))
+    start_at: Mapped[utc]
+    end_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    place: Mapped[str | None] = mapped_column(String(200))
+    accessibility: Mapped[str | None] = mapped_column(String(300))
+    online_url: Mapped[str | None] = mapped_column(String(500))
+    organiser: Mapped[str | None] = mapped_column(String(200))
+    audience: Mapped[str | None] = mapped_column(String(200))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    taken: Mapped[int] = mapped_column(Integer, default=0)
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    employers_allowed: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    cancel_reason: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[utc] = mapped_column(default=utcnow)
+    updated_at: Mapped[utc] = mapped_column(default=utcnow)
+
+
+class Subscription(Base):
+    """A person wants notices of one kind of event (optionally only matching an interest)."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("user_id", "kind", name="ux_subscriptions_user_kind"),)
+    id: Mapped[intpk]
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    interest: Mapped[str | None] = mapped_column(String(50))
+    created_at: Mapped[utc] = mapped_column(default=utcnow)
+
+
+class SubscriptionOffer(Base):
+    """When a person was offered subscriptions (once, after a first useful answer)."""
+
+    __tablename__ = "subscription_offers"
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    offered_at: Mapped[utc] = mapped_column(default=utcnow)
+
+
+class EventSignup(Base):
+    """A resident signed up to attend (status active or cancelled); holds one seat if active."""
+
+    __tablename__ = "event_signups"
+    __table_args__ = (UniqueConstraint("event_id", "user_id", name="ux_event_signups"),)
+    id: Mapped[intpk]
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[utc] = mapped_column(default=utcnow)
+
+
+class EmployerSignup(Base):
+    """An employer signed up to recruit at a job fair; the contact's name and phone encrypted."""
+
+    __tablename__ = "employer_signups"
+    __table_args__ = (UniqueConstraint("event_id", "user_id", name="ux_employer_signups"),)
+    id: Mapped[intpk]
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    company: Mapped[str] = mapped_column(String(200))
+    credit_code: Mapped[str] = mapped_column(String(18))
+    contact: Mapped[str] = mapped_column(Encrypted(512))
+    phone: Mapped[str] = mapped_column(Encrypted(512))
+    positions: Mapped[str] = mapped_column(Text)
+    accommodations: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active, withdrawn
+    created_at: Mapped[utc] = mapped_column(default=utcnow)
+
+
+class EventNotice(Base):
+    """One notice about an event (published, changed, cancelled, reminder): one text for all.
+
+    Its recipients are `outbound_messages` rows with this `notice_id`, one per person.
+    `key` makes a notice unique where it must be (one reminder per event).
+    """
+
+    __tablename__ = "event_notices"
+    id: Mapped[intpk]
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # published, changed, cancelled, reminder
+    key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    urgent: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[utc] = mapped_column(default=utcnow)
+
+
+class Lease(Base):
+    """Who may do a job now (one scheduler sends notices); taken over once it expires."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    acquired_at: Mapped[utc]
+    expires_at: Mapped[utc]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.messages import Incoming, Reply
 from bot.router import Context, Route, Router
-from handlers import (booking, common, greeting, job_demand, levy_form, my_bookings, my_data,
-                      policy, smalltalk)
+from handlers import (booking, common, events, greeting, job_demand, levy_form, my_bookings,
+                      my_data, policy, recruit, smalltalk, subscriptions)
 from handlers.choices import NotAChoice, parse_choice
 from handlers.commands import Command, parse_command
 from handlers.intents import wants
@@ -66,12 +66,14 @@ def build_router() -> Router:
                     Route(command(Command.REPEAT), common.repeat),
                     Route(smalltalk.is_insult, smalltalk.insult),
                     Route(my_data.is_my_data, my_data.show),
-                    Route(my_bookings.is_my_bookings, my_bookings.show)],
+                    Route(my_bookings.is_my_bookings, my_bookings.show),
+                    Route(subscriptions.is_subscription, subscriptions.handle)],
         forms={"register": job_demand.FORM, "levy": levy_form.CALCULATOR,
-               "booking": booking.FLOW},
+               "booking": booking.FLOW, "recruit": recruit.FORM},
         choose=choose,
         actions={"menu": common.menu_action, "mydata": my_data.action, "kb": policy.show_entry,
-                 "kb-detail": policy.show_detail, "booking": booking.action},
+                 "kb-detail": policy.show_detail, "booking": booking.action,
+                 "sub": subscriptions.action, "evt": events.action},
         routes=[Route(event("subscribe"), greeting.welcome),
                 Route(event("enter_agent"), greeting.enter_agent),
                 Route(event("unsubscribe"), greeting.unsubscribe),
@@ -79,9 +81,10 @@ def build_router() -> Router:
                 Route(kind("event"), common.silent),
                 Route(kind("location"), common.location),
                 Route(kind(*MEDIA), common.unsupported_media),
+                Route(events.is_event_request, events.handle),
                 Route(wants("register"), common.start_service("register")),
                 Route(wants("booking"), booking.start),
-                Route(wants("subscribe"), common.start_service("subscribe")),
+                Route(wants("subscribe"), subscriptions.show),
                 Route(wants("levy"), levy_form.start),
                 Route(smalltalk.is_smalltalk, smalltalk.chat),
                 Route(greeting.is_filler, greeting.nudge),

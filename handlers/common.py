@@ -8,6 +8,7 @@ from bot.router import Context
 from db.handoffs import join_open_handoff, open_handoff
 from handlers.commands import parse_command
 from handlers.greeting import menu_reply
+from handlers.subscriptions import show as show_subscriptions
 from handlers.texts import text
 
 
@@ -126,13 +127,13 @@ def menu_action(argument: str, msg: Incoming, ctx: Context) -> Reply:
     registered = ctx.services.router.forms.get(argument)
     if registered is not None:
         return registered.start(msg, ctx)  # type: ignore[attr-defined]
-    if argument == "subscribe":  # not built yet: say so, offer a person
-        return Reply.text(text(f"coming_soon_{argument}"), options=())
+    if argument == "subscribe":
+        return show_subscriptions(msg, ctx)
     return menu_reply()  # an action from an old list or button: show what there is
 
 
 def start_service(name: str):  # type: ignore[no-untyped-def]
-    """A handler that starts service `name` (register, booking, subscribe) as the menu does."""
+    """A handler that starts service `name` (register, booking, levy) as the menu does."""
     def start(msg: Incoming, ctx: Context) -> Reply:
         return menu_action(name, msg, ctx)
     start.__name__ = f"start_{name}"

@@ -15,6 +15,7 @@ from bot.router import Context
 from db.booking import erase_bookings
 from db.models import (AuditLog, Consent, Conversation, Handoff, InboundMessage, OutboundMessage,
                        Registration, UnansweredQuestion, User)
+from db.signups import forget_person
 from db.state import erased_delivery_key
 from handlers import job_demand
 from handlers.common import open_form
@@ -124,6 +125,7 @@ def erase(ctx: Context) -> Reply:
     erase_bookings(session, user_id, now=ctx.now)  # seats to come are given back first
     for model in (Registration, Consent, Handoff, UnansweredQuestion, OutboundMessage):
         session.execute(delete(model).where(model.user_id == user_id))
+    forget_person(session, user_id)  # subscriptions, sign-ups (seats given back)
     # Handoff notices to staff quote the person's id and recent messages (rows from before
     # `about_user` hold their text in clear: found by it).
     legacy = type_coerce(OutboundMessage.text, Text).contains(f"用户 {user_id} 请求人工服务")

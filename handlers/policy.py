@@ -7,6 +7,7 @@ from bot.messages import Incoming, Reply
 from bot.router import Context
 from db.models import UnansweredQuestion
 from handlers.greeting import filler
+from handlers.subscriptions import offer_once
 from handlers.texts import text
 from knowledge import scope
 from knowledge.curation import MAX_REPLY, render_answer, render_brief, render_detail
@@ -20,7 +21,7 @@ def answer(msg: Incoming, ctx: Context) -> Reply:
     role = ctx.user.role if ctx.user.role in AUDIENCES else None
     match = ctx.services.kb.answer(msg.text, audience=role)
     if match.kind == "confident":
-        return entry_reply(match.entry, ctx)
+        return with_offer(entry_reply(match.entry, ctx), ctx)
     if match.kind == "ambiguous":  # the list, and the most relevant answer in full
         lines = "\n".join(f"{i}. {hit.entry.title}" for i, hit in enumerate(match.hits, 1))
         top = match.hits[0].entry
@@ -32,6 +33,19 @@ def answer(msg: Incoming, ctx: Context) -> Reply:
         return Reply.text(text("did_you_mean", options=lines, where="下一条"), brief,
                           options=options)
     return no_answer(msg, ctx)
+
+
+def with_offer(reply: Reply, ctx: Context) -> Reply:
+    """A first useful answer, with the one-time offer to subscribe to events."""
+    offer = offer_once(ctx)
+    if not offer:
+        return reply
+    texts = list(reply.texts)
+    if len(texts[-1]) + len(offer) + 1 <= MAX_REPLY:
+        texts[-1] = f"{texts[-1]}\n{offer}"
+    else:
+        texts.append(offer)
+    return Reply(tuple(texts), reply.options, reply.handler, reply.meta)
 
 
 def no_answer(msg: Incoming, ctx: Context) -> Reply:

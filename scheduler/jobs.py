@@ -24,6 +24,27 @@ def deliver_outbox(services) -> int:  # type: ignore[no-untyped-def]
     return services.sender.deliver_due()
 
 
+def push_notices(services) -> int:  # type: ignore[no-untyped-def]
+    """Send due event notices in batches (one scheduler at a time: the `notices` lease)."""
+    from bot.broadcast import Broadcaster
+
+    return Broadcaster(services).run()
+
+
+def remind_events(services) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Queue the reminder of events starting soon (once each); mark past events finished."""
+    from db.events import finish_past
+    from db.notices import queue_reminders
+
+    now = services.clock()
+    with services.sessions.begin() as session:
+        counts = {"reminders": queue_reminders(session, now=now,
+                                               hours=services.settings.events.reminder_hours),
+                  "finished": finish_past(session, now=now)}
+    log.info("events %s", " ".join(f"{k}={v}" for k, v in counts.items()))
+    return counts
+
+
 def purge_history(services) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """Delete message history, dedup keys and closed handoffs older than the retention;
     forget unfinished forms; expire handoffs and questions left open too long.

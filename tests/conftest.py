@@ -54,10 +54,7 @@ def simulator() -> Iterator[tuple[SimulatorState, str]]:
 def clear_simulator(state: SimulatorState) -> None:
     """Forget what earlier tests sent and any failures they left queued: each test starts
     from an empty simulator, whatever ran before it (the suite runs in random order)."""
-    with state.lock:
-        state.messages.clear()
-        state.failures.clear()
-        state.menus.clear()
+    state.reset()
 
 
 @pytest.fixture

@@ -87,7 +87,7 @@ def test_deletion_leaves_no_personal_data_in_any_table(chat: Any, services: Any)
     typed = ["残疾人就业有什么扶持政策", "我家楼下的健身器材坏了谁来修"]
     run(chat, user, typed)
     register(chat, user, name=NAME, cert=CERT, phone=PHONE)
-    run(chat, user, ["人工", "我的信息", "1", "人工", "取消"])
+    run(chat, user, ["人工", "我的信息", "1", "人工", "取消", "订阅招聘会"])
     assert rows(chat, Handoff, user_id=user) and rows(chat, Consent, user_id=user)
 
     assert "确定要撤回同意并删除" in run(chat, user, ["我的信息", "2"])[1][0]

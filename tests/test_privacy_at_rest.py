@@ -29,6 +29,7 @@ NOT_ENCRYPTED = {
     "staff_users.username": "a staff member's console login name, not a resident's data",
     "login_attempts.username": "the login name typed at the console (for the lock-out)",
     "services.name": "the name of a bookable service (职业能力评估), not of a person",
+    "leases.name": "the name of a scheduler lease (notices), not of a person",
 }
 
 

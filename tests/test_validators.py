@@ -1,4 +1,4 @@
-"""Tests for handlers.validators: certificate numbers, phones, ages and names."""
+"""Tests for handlers.validators: certificate numbers, phones, ages, names, credit codes."""
 
 from datetime import date
 
@@ -11,10 +11,12 @@ from handlers.validators import (
     InvalidAnswer,
     UnrecognisedFormat,
     age_on,
+    credit_check_char,
     id_check_char,
     parse_age,
     parse_certificate,
     parse_chinese_number,
+    parse_credit_code,
     parse_name,
     parse_phone,
 )
@@ -269,3 +271,28 @@ def test_other_parsers_raise_nothing_but_invalid_answer(parse, text):
         parse(text)
     except InvalidAnswer as exc:
         assert exc.hint
+
+
+# -- 统一社会信用代码 (GB 32100-2015) -----------------------------------------------------------
+@pytest.mark.parametrize("code", ["91350100M000100Y43", "91110000600037341L",
+                                  "91350100m000100y43", " 9135 0100-M000 100Y43 "])
+def test_a_valid_credit_code_is_accepted_and_normalised(code):
+    assert parse_credit_code(code) == code.upper().replace(" ", "").replace("-", "")
+
+
+def test_the_check_character_follows_gb_32100():
+    assert credit_check_char("91350100M000100Y4") == "3"
+    assert credit_check_char("91110000600037341") == "L"
+
+
+@pytest.mark.parametrize("code,hint", [
+    ("91350100M000100Y44", "校验位不对"),  # one character off
+    ("91350100M000100Y4", "18位"),  # too short
+    ("91350100I000100Y43", "18位"),  # I is not in the character set
+    ("9135AB00M000100Y43", "18位"),  # the division code must be digits
+    ("不知道", "18位"),
+])
+def test_a_bad_credit_code_gets_a_hint(code, hint):
+    with pytest.raises(InvalidAnswer) as caught:
+        parse_credit_code(code)
+    assert hint in caught.value.hint
