@@ -20,7 +20,7 @@ ALIASES: dict[str, list[list[str]]] = {
     "OOSMED": [[w] for w in ["医院", "醫院", "医生", "就医", "就诊", *REFUSAL]],
     "OOSPLACE": [[w] for w in ["当地", "當地", *REFUSAL]],
     "OOSPRIV": [[w] for w in ["隐私", "个人信息", "個人信息", *REFUSAL]],
-    "HELLO": [["您好"], ["你好"], ["欢迎"], ["在的"]],
+    "HELLO": [["您好"], ["你好"], ["欢迎"], ["在的"], ["很高兴"]],
     "THANKS": [["不客气"], ["不客氣"], ["不用谢"], ["客气"], ["应该的"], ["随时"], ["很高兴"]],
     "BYE": [["再见"], ["随时"], ["祝您"], ["欢迎再来"], ["欢迎随时"]],
     "MENU": [["登记", "政策"], ["登记", "人工"], ["登记", "预约"]],
@@ -50,6 +50,8 @@ def parse(path: Path) -> list[dict]:
         else:
             expect = [g.split("+") for g in groups.split(";")]
         expect = [g for g in expect if any(s not in question for s in g)]
+        if not expect:
+            raise SystemExit(f"every expected string is in the question: {question}")
         item = {"id": f"w-{len(items) + 1:03d}", "q": question, "kind": KINDS[kind],
                 "expect_any": expect, "notes": f"{section}：{notes}"}
         if intent:
