@@ -52,6 +52,7 @@ class Entry:
     period: str
     detail: str = ""
     keywords: tuple[str, ...] = ()
+    now: str = ""  # what still applies today, said plainly (where the source has expired)
 
     @classmethod
     def from_dict(cls, data: dict) -> Entry:
@@ -61,11 +62,12 @@ class Entry:
         missing = [k for k in texts + lists if k not in data]
         if missing:
             raise ValueError("missing " + ", ".join(missing))
-        bad = [k for k in texts + ("detail",) if not isinstance(data.get(k, ""), str)]
+        bad = [k for k in texts + ("detail", "now") if not isinstance(data.get(k, ""), str)]
         bad += [k for k in lists + ("keywords",) if not _str_list(data.get(k, []))]
         if bad:
             raise ValueError("wrong type: " + ", ".join(bad))
         return cls(**{k: data[k] for k in texts}, detail=data.get("detail", ""),
+                   now=data.get("now", ""),
                    audience=tuple(data["audience"]), questions=tuple(data["questions"]),
                    keywords=tuple(data.get("keywords", [])))
 
