@@ -35,6 +35,7 @@ SURE_COVERAGE, SURE = 0.8, 0.9  # or the question fully explained and still ahea
 EVIDENCE, EVIDENCE_COVERAGE = 20.0, 0.25  # or much of a long message explained
 SOME_EVIDENCE = 12.0  # a long message's part that is enough when far ahead
 MIN_EVIDENCE = 6.0  # never confident on less (half of it: not even offered)
+SHORTLIST = 5  # hits looked at by the gate (those explaining too little are dropped first)
 OPTION = 0.5  # runners-up offered as choices score at least this share of the best
 
 
@@ -268,16 +269,18 @@ class KnowledgeBase:
 
     def answer(self, text: str, audience: str | None = None) -> Match:
         """Decide between one confident answer, a short list to choose from, or nothing."""
-        found = self.search(text, limit=3, audience=audience)
+        found = self.search(text, limit=SHORTLIST, audience=audience)
         exact = self._phrases.get(_phrase(text))
         if exact is not None:
             hit = next((h for h in found if h.entry is self.entries[exact]), None)
             return Match("confident", (hit or Hit(self.entries[exact], 0.0, 1.0),))
-        if not found or not _plausible(found[0]):
+        plausible = [h for h in found if _plausible(h)]  # high scores explaining little: noise
+        if not plausible:
             return Match("none")
-        top = found[0]
-        runner_up = found[1].score / top.score if len(found) > 1 and top.score else 0.0
+        top = plausible[0]  # the runner-up is the best other hit, plausible or not
+        rival = max((h.score for h in found if h is not top), default=0.0)
+        runner_up = rival / top.score if top.score else 0.0
         if _confident(top, runner_up):
             return Match("confident", (top,))
-        close = [h for h in found[1:] if _plausible(h) and h.score >= OPTION * top.score]
+        close = [h for h in plausible[1:3] if h.score >= OPTION * top.score]
         return Match("ambiguous", (top, *close)) if close else Match("none")

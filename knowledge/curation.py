@@ -16,6 +16,7 @@ FOOTER = "\n回复“菜单”看其他服务，回复“人工”找工作人�
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{2,6}〔\d{4}〕\d+号|财政部公告\d{4}年第\d+号")
 ASIDE = re.compile(r"（[^（）]*）")
 SHORT_PERIOD = 12  # a longer period note is left to the answer itself
+BRIEF_FOOTER = "\n回复上面的数字看别的答案，回复“人工”找工作人员。"
 ENDED = "已结束"  # the period of an entry from the expired three-year plan says so
 
 
@@ -47,8 +48,8 @@ def render_answer(entry: Entry) -> str:
 
 
 def render_brief(entry: Entry) -> str:
-    """The answer and its source only (beside a numbered list, where "1" means the list)."""
-    return entry.answer + citation(entry)
+    """The answer and its source (beside a numbered list, where "1" means the list)."""
+    return entry.answer + citation(entry) + BRIEF_FOOTER
 
 
 def render_detail(entry: Entry) -> str:

@@ -35,8 +35,8 @@ SMALLTALK = {  # checked in this order; a message is small talk only if little e
                r"thx", r"帮(了)?大忙", r"感激"),
     "goodbye": (r"再见", r"拜拜", r"bye", r"回见", r"回头见", r"下次(再)?聊", r"88+6?",
                 r"see you", r"明白了", r"知道了", r"懂了", r"先这样", r"没事了"),
-    "greeting": (r"你好", r"您好", r"你们好", r"在吗", r"在不在", r"有人吗", r"hi", r"hello",
-                 r"哈喽", r"嗨", r"(早上|上午|中午|下午|晚上)好", r"早安", r"喂", r"打扰了"),
+    "greeting": (r"你好", r"您好", r"你们好", r"有人在?吗", r"在吗", r"在不在", r"有人吗", r"hi", r"hello",
+                 r"哈喽", r"嗨", r"hey", r"哈罗", r"在么", r"(早上|上午|中午|下午|晚上)好", r"早安", r"喂", r"打扰了"),
 }
 FILLER = re.compile(
     r"你们|你|您|我|这个|这|那|的|了|吗|嘛|呢|啊|呀|吧|哦|噢|哈|嗯|呵|个|都|是|么|啦|哟|喔|真|太|很|"

@@ -27,6 +27,8 @@ STOPWORDS = frozenset(
 )
 
 
+PARTICLES = "吗呢吧啊呀"  # jieba sometimes keeps one on a word: 有用吗, 行不行啊
+
 # Words that say little about which entry is meant: question words, and where the asker is.
 LIGHT_WORDS = frozenset(
     "什么 啥 嘛 咋 怎么 如何 怎样 怎么办 咋办 多少 几 几个 几名 哪 哪些 哪个 哪里 哪儿 谁 为什么 为啥 "
@@ -105,8 +107,14 @@ class Analyzer:
         self._words: dict[str, tuple[str, tuple[str, ...], float]] = {}
 
     def words(self, text: str) -> list[str]:
-        """Jieba words of normalized text, without spaces."""
-        return [w for w in self.tokenizer.lcut(text, HMM=False) if w.strip()]
+        """Jieba words of normalized text, without spaces or a glued-on particle (有用吗)."""
+        return [self._unglued(w) for w in self.tokenizer.lcut(text, HMM=False) if w.strip()]
+
+    def _unglued(self, word: str) -> str:
+        """The word without a final question particle, when jieba glued one on."""
+        if len(word) >= 3 and word[-1] in PARTICLES and self.tokenizer.FREQ.get(word[:-1]):
+            return word[:-1]
+        return word
 
     def parts(self, word: str) -> list[str]:
         """Words inside a long word: its best split without itself, two levels deep."""
