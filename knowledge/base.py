@@ -34,7 +34,8 @@ DOMINANT_COVERAGE, DOMINANT = 0.5, 0.6  # or less coverage but far ahead of the 
 SURE_COVERAGE, SURE = 0.8, 0.9  # or the question fully explained and still ahead
 EVIDENCE, EVIDENCE_COVERAGE = 20.0, 0.25  # or much of a long message explained
 SOME_EVIDENCE = 12.0  # a long message's part that is enough when far ahead
-MIN_EVIDENCE = 6.0  # never confident on less (half of it: not even offered)
+MIN_EVIDENCE = 6.0  # never confident on less (half of it: not even offered) ...
+SHORT_EVIDENCE, SHORT_COVERAGE, SHORT_RIVAL = 4.5, 0.9, 0.3  # ... but a short, clear question
 SHORTLIST = 5  # hits looked at by the gate (those explaining too little are dropped first)
 OPTION = 0.5  # runners-up offered as choices score at least this share of the best
 
@@ -132,8 +133,9 @@ def _plausible(hit: Hit) -> bool:
 
 def _confident(top: Hit, runner_up: float) -> bool:
     """Whether the best hit may be answered alone, given the runner-up's share of its score."""
-    if top.evidence < MIN_EVIDENCE:
-        return False  # "你都能帮我干啥", "好的": too little said to be sure of anything
+    if top.evidence < MIN_EVIDENCE:  # "你都能帮我干啥", "好的": too little said to be sure ...
+        return top.evidence >= SHORT_EVIDENCE and top.coverage >= SHORT_COVERAGE \
+            and runner_up < SHORT_RIVAL  # ... unless a short question is all explained, alone
     if top.coverage >= CONFIDENT and runner_up < CLOSE:
         return True
     if top.coverage >= SURE_COVERAGE and runner_up < SURE:
