@@ -59,7 +59,8 @@ OUT_OF_SCOPE = {
     "cooking_life": (r"红烧肉", r"菜谱", r"食谱", r"做饭", r"炒菜", r"烧菜", r"包饺子",
                      r"(菜|肉|鱼|鸡|鸭|饭|面|汤|饺子|包子|蛋)的?做法", r"(咋|怎么|如何)做.{0,2}好吃",
                      r"减肥", r"星座", r"算命", r"运势", r"风水", r"笑话", r"讲(个|一个)故事",
-                     r"唱(首|个)?歌", r"电影", r"电视剧", r"打游戏", r"旅游景点", r"相亲"),
+                     r"唱(首|个)?歌", r"电影", r"电视剧", r"打游戏", r"旅游景点", r"相亲",
+                     r"(介绍|找)对象", r"婚恋"),
     "other_city": (),  # see PLACES below
 }
 # Where a policy question still makes sense, a medical word is not a medical question.

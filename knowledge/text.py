@@ -23,7 +23,11 @@ _traditional: frozenset[str] = frozenset()
 STOPWORDS = frozenset(
     "的 了 吗 呢 啊 吧 呀 哦 噢 嗯 哈 哎 诶 啦 喽 嘞 呗 么 地 得 着 过 和 与 及 跟 或 也 都 就 还 又 在 "
     "是 我 你 您 他 她 它 我们 你们 他们 咱们 咱 俺 这 那 这个 那个 这些 那些 这块 一下 下 个 些 "
-    "请问 问问 问 想问 问一下 请 麻烦 一个 那么 这么 呗 嘛呢 然后 就是 还是 可以 能 会 要".split()
+    "请问 问问 问 想问 问一下 请 麻烦 一个 那么 这么 呗 嘛呢 然后 就是 还是 可以 能 会 要 "
+    # English glue words, for questions typed partly or wholly in English
+    "a an the is are am be i me my you your he she his her it its we our they their this that "
+    "there here can could will would do does did to of in on at for with and or any some get "
+    "how what which who where when please plz pls hi".split()
 )
 
 
@@ -160,8 +164,8 @@ class Analyzer:
 
     def weight(self, word: str) -> float:
         """How telling a word is in general Chinese (rare words weigh more), 0.5..10."""
-        if word in LIGHT_WORDS:
-            return 0.5
+        if word in LIGHT_WORDS or (word.isdigit() and word not in self.vocabulary):
+            return 0.5  # a question word, or a number no entry uses (an age, a head count)
         freq = self.tokenizer.FREQ.get(word) or 0
         cap = 10.0 if len(word) > 1 or word != self.canon(word) else 2.0  # 交, 领, 办 ...
         return min(cap, max(0.5, math.log(self.total / (freq + 50)) - 5.0))

@@ -38,6 +38,8 @@ def test_the_bots_own_examples_get_the_answer_they_promise(chat):
     ("惨疾人职业技能培训哪有", ["职业院校"]),
     ("blind 按摩 考证👀", ["康复服务指导中心"]),
     ("甭跟我绕 残保金到底咋算", ["平均工资"]),
+    ("my daughter is disabled, can she find work", ["四个一", "就业登记"]),
+    ("这方案对我们上着班的人有用吗", ["未就业"]),
 ])
 def test_dialect_typos_emoji_and_english(chat, question, words):
     reply = say(chat, "talk1", question)
@@ -54,6 +56,11 @@ def test_dialect_typos_emoji_and_english(chat, question, words):
 def test_small_talk_at_the_edges(chat, question, words):
     reply = say(chat, "talk2", question)
     assert all(w in reply for w in words) and CITATION not in reply, reply
+
+
+def test_a_matchmaking_request_is_out_of_scope_not_job_introduction(chat):
+    reply = say(chat, "talk3", "残联能给我家孩子介绍对象吗")
+    assert "超出了我的服务范围" in reply and CITATION not in reply
 
 
 def test_lists_of_measures_and_requirements(chat):
