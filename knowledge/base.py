@@ -35,7 +35,7 @@ SURE_COVERAGE, SURE = 0.8, 0.9  # or the question fully explained and still ahea
 EVIDENCE, EVIDENCE_COVERAGE = 20.0, 0.25  # or much of a long message explained
 SOME_EVIDENCE = 12.0  # a long message's part that is enough when far ahead
 MIN_EVIDENCE = 6.0  # never confident on less (half of it: not even offered) ...
-SHORT_EVIDENCE, SHORT_COVERAGE, SHORT_RIVAL = 4.5, 0.9, 0.3  # ... but a short, clear question
+SHORT_EVIDENCE, SHORT_COVERAGE, SHORT_RIVAL = 4.5, 0.9, 0.5  # ... but a short, clear question
 SHORTLIST = 5  # hits looked at by the gate (those explaining too little are dropped first)
 OPTION = 0.5  # runners-up offered as choices score at least this share of the best
 
