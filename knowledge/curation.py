@@ -17,7 +17,8 @@ DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{2,6}〔\d{4}〕\d+号|财政部公告\
 ASIDE = re.compile(r"（[^（）]*）")
 SHORT_PERIOD = 12  # a longer period note is left to the answer itself
 BRIEF_FOOTER = "\n回复上面的数字看别的答案，回复“人工”找工作人员。"
-ENDED = "已结束"  # the period of an entry from the expired three-year plan says so
+ENDED = "已结束"
+PLAN_NUMBER = "河北政办〔2022〕15号"  # the district's expired three-year plan  # the period of an entry from the expired three-year plan says so
 
 
 def short_source(source: str) -> str:
@@ -33,8 +34,10 @@ def short_source(source: str) -> str:
 def citation(entry: Entry) -> str:
     """A brief source line (document number, section); then what still applies, if said."""
     source = short_source(entry.source)
-    if ENDED in entry.period:  # the plan's own period, then plainly what holds today
-        line = f"\n出处：{source}（2022—2024年方案），{entry.section}"
+    if ENDED in entry.period:  # the plan's own period beside its number; what holds: `now`
+        plan = PLAN_NUMBER if PLAN_NUMBER in source else source
+        source = source.replace(plan, f"{plan}（2022—2024年方案）", 1)
+        line = f"\n出处：{source}，{entry.section}"
     else:
         when = f"（{entry.period}）" if len(entry.period) <= SHORT_PERIOD else ""
         line = f"\n出处：{source}，{entry.section}{when}"
