@@ -77,8 +77,9 @@ class Report:
         """The three outcomes per kind, each as passed/all."""
         out = ["gate outcome   " + "  ".join(f"{o:>9s}" for o in OUTCOMES)]
         for kind in ("policy", "out_of_scope"):
-            cells = [f"{self.confusion[kind, o, True]}/{self.confusion[kind, o, True] + self.confusion[kind, o, False]}"  # noqa: E501
-                     for o in OUTCOMES]
+            good = [self.confusion[kind, o, True] for o in OUTCOMES]
+            bad = [self.confusion[kind, o, False] for o in OUTCOMES]
+            cells = [f"{g}/{g + b}" for g, b in zip(good, bad)]
             out.append(f"{kind:13s}  " + "  ".join(f"{c:>9s}" for c in cells))
         return out
 

@@ -17,8 +17,8 @@ DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{2,6}〔\d{4}〕\d+号|财政部公告\
 ASIDE = re.compile(r"（[^（）]*）")
 SHORT_PERIOD = 12  # a longer period note is left to the answer itself
 BRIEF_FOOTER = "\n回复上面的数字看别的答案，回复“人工”找工作人员。"
-ENDED = "已结束"
-PLAN_NUMBER = "河北政办〔2022〕15号"  # the district's expired three-year plan  # the period of an entry from the expired three-year plan says so
+ENDED = "已结束"  # in the period of an entry from the expired three-year plan
+PLAN_NUMBER = "河北政办〔2022〕15号"  # that plan's number
 
 
 def short_source(source: str) -> str:
