@@ -3,7 +3,6 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-QA ?= ../shared/eval/qa_dev.yaml
 
 .PHONY: run test bench eval install check-pg clean browser
 
@@ -35,8 +34,14 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_fanout.py
 	$(BIN)/python bench/bench_retrieval.py
 
+# `make eval QA=file.yaml`: one set, last line `qa accuracy`. `make eval`: the four figures
+# (tuning half, held-out half, leave-one-out, dev set last); see README "Evaluation".
 eval: $(STAMP)
+ifdef QA
 	$(BIN)/python bench/eval_qa.py $(QA)
+else
+	$(BIN)/python bench/eval_all.py
+endif
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -34,7 +34,9 @@ DOMINANT_COVERAGE, DOMINANT = 0.5, 0.6  # or less coverage but far ahead of the 
 SURE_COVERAGE, SURE = 0.8, 0.9  # or the question fully explained and still ahead
 EVIDENCE, EVIDENCE_COVERAGE = 20.0, 0.25  # or much of a long message explained
 SOME_EVIDENCE = 12.0  # a long message's part that is enough when far ahead
-MIN_EVIDENCE = 6.0  # never confident on less (half of it: not even offered)
+MIN_EVIDENCE = 6.0  # never confident on less (half of it: not even offered) ...
+SHORT_EVIDENCE, SHORT_COVERAGE, SHORT_RIVAL = 4.5, 0.9, 0.5  # ... but a short, clear question
+SHORTLIST = 5  # hits looked at by the gate (those explaining too little are dropped first)
 OPTION = 0.5  # runners-up offered as choices score at least this share of the best
 
 
@@ -52,6 +54,7 @@ class Entry:
     period: str
     detail: str = ""
     keywords: tuple[str, ...] = ()
+    now: str = ""  # what still applies today, said plainly (where the source has expired)
 
     @classmethod
     def from_dict(cls, data: dict) -> Entry:
@@ -61,11 +64,12 @@ class Entry:
         missing = [k for k in texts + lists if k not in data]
         if missing:
             raise ValueError("missing " + ", ".join(missing))
-        bad = [k for k in texts + ("detail",) if not isinstance(data.get(k, ""), str)]
+        bad = [k for k in texts + ("detail", "now") if not isinstance(data.get(k, ""), str)]
         bad += [k for k in lists + ("keywords",) if not _str_list(data.get(k, []))]
         if bad:
             raise ValueError("wrong type: " + ", ".join(bad))
         return cls(**{k: data[k] for k in texts}, detail=data.get("detail", ""),
+                   now=data.get("now", ""),
                    audience=tuple(data["audience"]), questions=tuple(data["questions"]),
                    keywords=tuple(data.get("keywords", [])))
 
@@ -129,8 +133,9 @@ def _plausible(hit: Hit) -> bool:
 
 def _confident(top: Hit, runner_up: float) -> bool:
     """Whether the best hit may be answered alone, given the runner-up's share of its score."""
-    if top.evidence < MIN_EVIDENCE:
-        return False  # "你都能帮我干啥", "好的": too little said to be sure of anything
+    if top.evidence < MIN_EVIDENCE:  # "你都能帮我干啥", "好的": too little said to be sure ...
+        return top.evidence >= SHORT_EVIDENCE and top.coverage >= SHORT_COVERAGE \
+            and runner_up < SHORT_RIVAL  # ... unless a short question is all explained, alone
     if top.coverage >= CONFIDENT and runner_up < CLOSE:
         return True
     if top.coverage >= SURE_COVERAGE and runner_up < SURE:
@@ -266,16 +271,18 @@ class KnowledgeBase:
 
     def answer(self, text: str, audience: str | None = None) -> Match:
         """Decide between one confident answer, a short list to choose from, or nothing."""
-        found = self.search(text, limit=3, audience=audience)
+        found = self.search(text, limit=SHORTLIST, audience=audience)
         exact = self._phrases.get(_phrase(text))
         if exact is not None:
             hit = next((h for h in found if h.entry is self.entries[exact]), None)
             return Match("confident", (hit or Hit(self.entries[exact], 0.0, 1.0),))
-        if not found or not _plausible(found[0]):
+        plausible = [h for h in found if _plausible(h)]  # high scores explaining little: noise
+        if not plausible:
             return Match("none")
-        top = found[0]
-        runner_up = found[1].score / top.score if len(found) > 1 and top.score else 0.0
+        top = plausible[0]  # the runner-up is the best other hit, plausible or not
+        rival = max((h.score for h in found if h is not top), default=0.0)
+        runner_up = rival / top.score if top.score else 0.0
         if _confident(top, runner_up):
             return Match("confident", (top,))
-        close = [h for h in found[1:] if _plausible(h) and h.score >= OPTION * top.score]
+        close = [h for h in plausible[1:3] if h.score >= OPTION * top.score]
         return Match("ambiguous", (top, *close)) if close else Match("none")

@@ -13,12 +13,35 @@ MIN_QUESTIONS = 5
 AUDIENCES = frozenset({"jobseeker", "family", "employer", "staff"})
 LONG_NUMBER = re.compile(r"\d{7,}")
 FOOTER = "\n回复“菜单”看其他服务，回复“人工”找工作人员。"
+DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{2,6}〔\d{4}〕\d+号|财政部公告\d{4}年第\d+号")
+ASIDE = re.compile(r"（[^（）]*）")
+SHORT_PERIOD = 12  # a longer period note is left to the answer itself
+BRIEF_FOOTER = "\n回复上面的数字看别的答案，回复“人工”找工作人员。"
+ENDED = "已结束"  # in the period of an entry from the expired three-year plan
+PLAN_NUMBER = "河北政办〔2022〕15号"  # that plan's number
+
+
+def short_source(source: str) -> str:
+    """The documents of a source line by number (河北政办〔2022〕15号), else by title alone."""
+    parts = []
+    for part in source.split("；"):
+        numbers = DOC_NUMBER.findall(part)
+        parts.append("、".join(dict.fromkeys(numbers)) if numbers
+                     else ASIDE.sub("", part).replace("中华人民共和国", ""))
+    return "；".join(dict.fromkeys(parts))
 
 
 def citation(entry: Entry) -> str:
-    """The source line: document, section and period (no brackets inside brackets)."""
-    period = f"，适用期：{entry.period}" if "（" in entry.period else f"（{entry.period}）"
-    return f"\n出处：{entry.source}，{entry.section}{period}"
+    """A brief source line (document number, section); then what still applies, if said."""
+    source = short_source(entry.source)
+    if ENDED in entry.period:  # the plan's own period beside its number; what holds: `now`
+        plan = PLAN_NUMBER if PLAN_NUMBER in source else source
+        source = source.replace(plan, f"{plan}（2022—2024年方案）", 1)
+        line = f"\n出处：{source}，{entry.section}"
+    else:
+        when = f"（{entry.period}）" if len(entry.period) <= SHORT_PERIOD else ""
+        line = f"\n出处：{source}，{entry.section}{when}"
+    return line + (f"\n现在：{entry.now}" if entry.now else "")
 
 
 def render_answer(entry: Entry) -> str:
@@ -28,8 +51,8 @@ def render_answer(entry: Entry) -> str:
 
 
 def render_brief(entry: Entry) -> str:
-    """The answer and its source only (beside a numbered list, where "1" means the list)."""
-    return entry.answer + citation(entry)
+    """The answer and its source (beside a numbered list, where "1" means the list)."""
+    return entry.answer + citation(entry) + BRIEF_FOOTER
 
 
 def render_detail(entry: Entry) -> str:

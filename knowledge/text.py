@@ -23,15 +23,22 @@ _traditional: frozenset[str] = frozenset()
 STOPWORDS = frozenset(
     "的 了 吗 呢 啊 吧 呀 哦 噢 嗯 哈 哎 诶 啦 喽 嘞 呗 么 地 得 着 过 和 与 及 跟 或 也 都 就 还 又 在 "
     "是 我 你 您 他 她 它 我们 你们 他们 咱们 咱 俺 这 那 这个 那个 这些 那些 这块 一下 下 个 些 "
-    "请问 问问 问 想问 问一下 请 麻烦 一个 那么 这么 呗 嘛呢 然后 就是 还是 可以 能 会 要".split()
+    "请问 问问 问 想问 问一下 请 麻烦 一个 那么 这么 呗 嘛呢 然后 就是 还是 可以 能 会 要 "
+    # English glue words, for questions typed partly or wholly in English
+    "a an the is are am be i me my you your he she his her it its we our they their this that "
+    "there here can could will would do does did to of in on at for with and or any some get "
+    "how what which who where when please plz pls hi".split()
 )
 
+
+PARTICLES = "吗呢吧啊呀"  # jieba sometimes keeps one on a word: 有用吗, 行不行啊
 
 # Words that say little about which entry is meant: question words, and where the asker is.
 LIGHT_WORDS = frozenset(
     "什么 啥 嘛 咋 怎么 如何 怎样 怎么办 咋办 多少 几 几个 几名 哪 哪些 哪个 哪里 哪儿 谁 为什么 为啥 "
     "是否 有没有 能不能 会不会 不会 要不要 可不可以 是不是 吗 具体 主要 一般 都 有 没 没有 不 "
-    "还有 有些 哪几个 几次 啥样 什么样 怎么样 咋样 河北区 天津 区 市 咱们区".split()
+    "还有 有些 哪几个 几次 啥样 什么样 怎么样 咋样 河北区 天津 区 市 咱们区 "
+    "啥时候 什么时候 何时 几时 多会儿 哪天 咋回事 怎么回事".split()
 )
 
 
@@ -105,8 +112,14 @@ class Analyzer:
         self._words: dict[str, tuple[str, tuple[str, ...], float]] = {}
 
     def words(self, text: str) -> list[str]:
-        """Jieba words of normalized text, without spaces."""
-        return [w for w in self.tokenizer.lcut(text, HMM=False) if w.strip()]
+        """Jieba words of normalized text, without spaces or a glued-on particle (有用吗)."""
+        return [self._unglued(w) for w in self.tokenizer.lcut(text, HMM=False) if w.strip()]
+
+    def _unglued(self, word: str) -> str:
+        """The word without a final question particle, when jieba glued one on."""
+        if len(word) >= 3 and word[-1] in PARTICLES and self.tokenizer.FREQ.get(word[:-1]):
+            return word[:-1]
+        return word
 
     def parts(self, word: str) -> list[str]:
         """Words inside a long word: its best split without itself, two levels deep."""
@@ -152,8 +165,8 @@ class Analyzer:
 
     def weight(self, word: str) -> float:
         """How telling a word is in general Chinese (rare words weigh more), 0.5..10."""
-        if word in LIGHT_WORDS:
-            return 0.5
+        if word in LIGHT_WORDS or (word.isdigit() and word not in self.vocabulary):
+            return 0.5  # a question word, or a number no entry uses (an age, a head count)
         freq = self.tokenizer.FREQ.get(word) or 0
         cap = 10.0 if len(word) > 1 or word != self.canon(word) else 2.0  # 交, 领, 办 ...
         return min(cap, max(0.5, math.log(self.total / (freq + 50)) - 5.0))

@@ -27,7 +27,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)  # 2026-11-20 10:00 in Shanghai
-NEW_QUESTION = "残疾人坐公交车要钱吗"
+NEW_QUESTION = "区残联的无障碍电梯坏了找谁修"
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from db.models import UnansweredQuestion
 from tests.console import add_accounts, entries_copy, https_client, login, token
 from tests.dialog import another_app, rows, say
 
-QUESTION = "残疾人坐公交车要钱吗"
+QUESTION = "区残联的无障碍电梯坏了找谁修"
 
 
 def test_a_variant_added_in_one_worker_is_answered_by_another(

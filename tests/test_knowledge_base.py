@@ -7,7 +7,7 @@ import jieba
 import pytest
 
 from knowledge.base import Entry, Hit, KnowledgeBase, Match, read_entry
-from knowledge.curation import ask, check, render_answer, render_detail
+from knowledge.curation import ask, check, citation, render_answer, render_detail
 from knowledge.text import normalize
 
 SOURCE = "河北区促进残疾人就业三年行动实施方案（2022-2024年），河北政办〔2022〕15号"
@@ -181,6 +181,15 @@ def test_render_answer_and_detail_with_detail():
     assert render_detail(entry) == (
         "细节。\n出处：文件，第一条（2022-2024年）\n回复“菜单”看其他服务，回复“人工”找工作人员。")
     assert render_detail(ENTRY) == ""
+
+
+def test_a_citation_is_brief_and_says_plainly_what_still_applies():
+    entry = Entry(**{**ENTRY.__dict__,
+                     "source": "河北区三年行动方案（河北政办〔2022〕15号）；《残疾人就业条例》（国务院令第488号）",
+                     "section": "方案二（八）；条例第二十二条", "period": "方案已结束；条例现行有效",
+                     "now": "就业服务免费。"})
+    assert citation(entry) == ("\n出处：河北政办〔2022〕15号（2022—2024年方案）；《残疾人就业条例》，"
+                               "方案二（八）；条例第二十二条\n现在：就业服务免费。")
 
 
 def test_check_accepts_good_entries(folder):
