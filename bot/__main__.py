@@ -154,7 +154,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     """scheduler: run the timetable in this process."""
     from scheduler.run import run
 
-    run(_services(with_bot=False))
+    run(_services(with_bot=True))  # with the bot: the kf-pull job answers what it pulls
     return 0
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from wechatpy.exceptions import WeChatClientException
 
 from bot.masking import mask_user
+from db.kf import is_customer
 from db.models import OutboundMessage, User
 from db.session import read_session
 from db.types import utcnow
@@ -62,6 +63,7 @@ class Sender:
         self.client = client
         self.sessions = sessions
         self.clock = clock
+        self.kf: Any = None  # bot.kf_send.KfDelivery: the outbox of 微信客服 ("kf:") users
 
     def enqueue(self, session: Session, user_id: str, text: str,
                 inbound_id: int | None = None) -> list[OutboundMessage]:
@@ -117,6 +119,8 @@ class Sender:
             if row is None or row.status != "pending":
                 return 0
             user_id, text, attempts = row.user_id, row.text, row.attempts + 1
+            if self.kf is not None and is_customer(user_id):  # kf/send_msg, its own limits
+                return self.kf.deliver_user(user_id)
             wait = self._pace(session, user_id, now)
         still_pending = (OutboundMessage.id == message_id, OutboundMessage.status == "pending")
         with self.sessions.begin() as session:

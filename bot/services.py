@@ -34,6 +34,7 @@ class Services:
     router: Router | None = None
     pipeline: Pipeline | None = None
     clock: Callable = utcnow
+    kf: Any = None  # bot.kf.KfChannel: the 微信客服 channel
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -49,6 +50,9 @@ def build_services(settings: Settings, *, with_bot: bool = True, kb: Any = None)
     services = Services(settings=settings, engine=engine, sessions=sessions,
                         crypto=WeChatCrypto(w.token, w.encoding_aes_key, w.corp_id),
                         client=client, sender=Sender(client, sessions), cipher=cipher)
+    from bot.kf_send import KfDelivery
+
+    services.sender.kf = KfDelivery(client, sessions, lambda: services.clock())
     if with_bot:
         from pathlib import Path
 
@@ -60,4 +64,7 @@ def build_services(settings: Settings, *, with_bot: bool = True, kb: Any = None)
         services.kb = LiveKnowledge(kb, lambda: knowledge_version(engine), folder=folder)
         services.router = build_router()
         services.pipeline = Pipeline(services)
+        from bot.kf import KfChannel
+
+        services.kf = KfChannel(services)
     return services

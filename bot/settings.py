@@ -92,6 +92,12 @@ class ConsoleSection:
 
 
 @dataclass(frozen=True)
+class KfSection:
+    servicer: str = ""  # 人工 on 微信客服: this WeCom userid (state 3); "" = the pool (state 2)
+    lease_seconds: int = 120  # how long a worker may hold an account's pull before another
+
+
+@dataclass(frozen=True)
 class Settings:
     bot: BotSection = field(default_factory=BotSection)
     wecom: WecomSection = field(default_factory=WecomSection)
@@ -102,6 +108,7 @@ class Settings:
     conversation: ConversationSection = field(default_factory=ConversationSection)
     levy: LevySection = field(default_factory=LevySection)
     console: ConsoleSection = field(default_factory=ConsoleSection)
+    kf: KfSection = field(default_factory=KfSection)
 
 
 def load_settings(path: str | Path | None = None,
@@ -213,6 +220,8 @@ def _validate(s: Settings) -> None:
                           "(BOT_SECURITY_DATA_KEY)")
     if s.console.idle_minutes <= 0:
         raise ConfigError("[console] idle_minutes: must be positive (BOT_CONSOLE_IDLE_MINUTES)")
+    if s.kf.lease_seconds < 10:
+        raise ConfigError("[kf] lease_seconds: must be at least 10 (BOT_KF_LEASE_SECONDS)")
     if not 0 < s.bot.passive_reply_seconds < 5:
         raise ConfigError("[bot] passive_reply_seconds: must be between 0 and 5")
     if not s.bot.demo:

@@ -20,6 +20,7 @@ from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.replies import TextReply
 
+from bot.kf import KfNotice, parse_notice
 from bot.messages import Incoming, MalformedMessage
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,9 @@ def receive() -> Response:
     """Verify, decrypt and parse a callback; answer passively or with an empty 200."""
     services = current_app.extensions["bot"]
     incoming = _decrypt(services, _read_body(services.settings.bot.max_body_bytes))
+    if isinstance(incoming, KfNotice):  # 微信客服: recorded, then pulled in the background
+        services.kf.accept(incoming)
+        return Response("", status=200)
     text = services.pipeline.handle(incoming)
     if not text:
         return Response("", status=200)
@@ -90,7 +94,7 @@ def _read_body(limit: int) -> bytes:
     return body
 
 
-def _decrypt(services, body: bytes) -> Incoming:  # type: ignore[no-untyped-def]
+def _decrypt(services, body: bytes) -> Incoming | KfNotice:  # type: ignore[no-untyped-def]
     signature, timestamp, nonce = _query("msg_signature", "timestamp", "nonce")
     settings = services.settings.wecom
     envelope = _parse_xml(body)
@@ -105,6 +109,12 @@ def _decrypt(services, body: bytes) -> Incoming:  # type: ignore[no-untyped-def]
         raise Refused(400, f"undecryptable: {type(exc).__name__}") from None
     plain_bytes = plain.encode() if isinstance(plain, str) else plain
     _parse_xml(plain_bytes)  # same checks for the inner document
+    try:
+        notice = parse_notice(plain_bytes)
+    except ValueError as exc:
+        raise Refused(400, f"malformed kf callback: {exc}") from None
+    if notice is not None:
+        return notice
     try:
         incoming = Incoming.from_xml(plain_bytes.decode())
     except MalformedMessage as exc:

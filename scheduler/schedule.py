@@ -20,5 +20,6 @@ class Job:
 
 SCHEDULE = (
     Job("outbox", jobs.deliver_outbox, "interval", (("seconds", 20),)),
+    Job("kf-pull", jobs.pull_kf, "interval", (("seconds", 47),)),
     Job("purge-history", jobs.purge_history, "cron", (("hour", 3), ("minute", 17))),
 )
