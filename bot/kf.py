@@ -24,18 +24,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot import kf_api
+from bot import kf_api, kf_events
 from bot.masking import mask_user, scrub
 from bot.messages import KINDS, Incoming
 from db import kf, state
-from db.models import Handoff, InboundMessage, OutboundMessage
+from db.models import Handoff, InboundMessage
 from db.session import read_connection
 
 log = logging.getLogger(__name__)
 
 CUSTOMER = 3  # origin of a message the customer wrote (4: system event, 5: servicer)
 HUMAN_STATES = (2, 3)  # waiting in the pool, served by a person: the bot stays quiet
-STATE_OF_CHANGE = {1: 3, 2: 3, 3: 4, 4: 3}  # session_status_change change_type → state
 
 
 @dataclass(frozen=True)
@@ -113,24 +112,25 @@ class KfChannel:
     def handle(self, item: dict[str, Any]) -> None:
         """One pulled message or event."""
         if item.get("msgtype") == "event":
-            self._event(item, item.get("event") or {})
+            kf_events.handle(self, item, item.get("event") or {})
         elif item.get("origin") == CUSTOMER:
             self._customer_message(item)
 
-    def _user(self, open_kfid: str, external_userid: str) -> str:
+    def user_of(self, open_kfid: str, external_userid: str) -> str:
+        """The bot's user id of this account's customer."""
         return kf.customer_id(self.services.cipher.keyed_hash, open_kfid, external_userid)
 
     def _customer_message(self, item: dict[str, Any]) -> None:
         services, open_kfid = self.services, str(item.get("open_kfid") or "")
         external = str(item.get("external_userid") or "")
-        user_id = self._user(open_kfid, external)
+        user_id = self.user_of(open_kfid, external)
         msgtype = str(item.get("msgtype") or "unknown")
         incoming = Incoming(user_id=user_id, to_user=services.settings.wecom.corp_id,
                             agent_id=None, kind=msgtype if msgtype in KINDS else "unknown",
                             create_time=int(item.get("send_time") or 0),
                             msg_id=f"kf:{item.get('msgid')}",
                             text=str((item.get("text") or {}).get("content") or ""))
-        if self._seen(incoming.delivery_key):
+        if self.seen(incoming.delivery_key):
             return
         with services.sessions.begin() as session:
             customer = kf.customer(session, user_id, open_kfid, external)
@@ -144,7 +144,8 @@ class KfChannel:
         services.pipeline.process(incoming)
         self._after_answer(user_id, open_kfid, external)
 
-    def _seen(self, delivery_key: str) -> bool:
+    def seen(self, delivery_key: str) -> bool:
+        """Was this delivery recorded already (a batch pulled again)?"""
         with read_connection(self.services.engine) as connection:
             return connection.scalar(select(InboundMessage.id).where(
                 InboundMessage.delivery_key == delivery_key)) is not None
@@ -200,51 +201,3 @@ class KfChannel:
         with self.services.sessions.begin() as session:
             kf.set_state(session, user_id, target, servicer)
         log.info("kf handoff user=%s state=%d", mask_user(user_id), target)
-
-    def _event(self, item: dict[str, Any], event: dict[str, Any]) -> None:
-        services, kind = self.services, str(event.get("event_type") or "")
-        open_kfid = str(event.get("open_kfid") or item.get("open_kfid") or "")
-        external = str(event.get("external_userid") or "")
-        user_id = self._user(open_kfid, external) if external else None
-        msgid, now = str(item.get("msgid") or ""), services.clock()
-        if kind == "enter_session" and user_id:
-            self._enter_session(item, event, user_id, open_kfid, external)
-            return
-        with services.sessions.begin() as session:
-            if kind == "msg_send_fail":
-                fail = str(event.get("fail_msgid") or "")
-                if kf.record_event(session, msgid, user_id, kind,
-                                   f"fail_msgid={fail} fail_type={event.get('fail_type')}", now):
-                    self._mark_failed(session, fail, event.get("fail_type"))
-            elif kind == "session_status_change" and user_id:
-                change = int(event.get("change_type") or 0)
-                servicer = str(event.get("new_servicer_userid") or "")
-                if kf.record_event(session, msgid, user_id, kind, f"change_type={change}", now):
-                    kf.customer(session, user_id, open_kfid, external)
-                    kf.set_state(session, user_id, STATE_OF_CHANGE.get(change, 3), servicer)
-
-    @staticmethod
-    def _mark_failed(session: Any, fail_msgid: str, fail_type: Any) -> None:
-        """WeCom could not deliver a message it had accepted: the outbox row says so."""
-        if fail_msgid.startswith("ob") and fail_msgid[2:].isdigit():
-            row = session.get(OutboundMessage, int(fail_msgid[2:]))
-            if row is not None:
-                row.status, row.errmsg = "failed", f"msg_send_fail {fail_type}"[:255]
-
-    def _enter_session(self, item: dict[str, Any], event: dict[str, Any], user_id: str,
-                       open_kfid: str, external: str) -> None:
-        """The customer opened the chat: keep the welcome code (20 s), let the bot greet as
-        when a member opens the app (first visit or long absence)."""
-        code = str(event.get("welcome_code") or "")
-        incoming = Incoming(user_id=user_id, to_user=self.services.settings.wecom.corp_id,
-                            agent_id=None, kind="event", event="enter_agent",
-                            create_time=int(item.get("send_time") or 0),
-                            event_key=f"kf:{item.get('msgid')}")
-        if self._seen(incoming.delivery_key):
-            return
-        with self.services.sessions.begin() as session:
-            customer = kf.customer(session, user_id, open_kfid, external)
-            if code:
-                customer.welcome_code = code[:128]
-                customer.welcome_until = at(item.get("send_time")) + kf.WELCOME_LIFE
-        self.services.pipeline.process(incoming)

@@ -152,8 +152,8 @@ def add_kf_routes(bp: Blueprint, kf: KfSimulator, authorised: Callable[[], bool]
             start = int(cursor[1:])
             page = log[start:start + limit]
             end = start + len(page)
-        return jsonify(errcode=0, errmsg="ok", next_cursor=f"c{end}", has_more=int(end < len(log)),
-                       msg_list=page)
+        return jsonify(errcode=0, errmsg="ok", next_cursor=f"c{end}",
+                       has_more=int(end < len(log)), msg_list=page)
 
     @bp.post("/cgi-bin/kf/send_msg")
     def kf_send_msg():  # type: ignore[no-untyped-def]
@@ -201,7 +201,8 @@ def add_kf_routes(bp: Blueprint, kf: KfSimulator, authorised: Callable[[], bool]
         data = body()
         if not authorised():
             return jsonify(errcode=40014, errmsg="invalid access_token")
-        target, servicer = int(data.get("service_state", -1)), str(data.get("servicer_userid") or "")
+        target = int(data.get("service_state", -1))
+        servicer = str(data.get("servicer_userid") or "")
         if target not in (1, 2, 3, 4) or (target == 3 and not servicer):
             return jsonify(errcode=95016, errmsg="state change not allowed")
         with kf.lock:

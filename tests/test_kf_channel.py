@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
 from sqlalchemy import select
+from werkzeug.serving import make_server
 
+from bot.app import create_app
+from bot.services import build_services
 from db.models import InboundMessage, KfCursor, Registration, User
+from tests.conftest import make_settings
 from tests.dialog import assert_reply_rules, register, rows, state_of
 from tests.kf_chat import OPEN_KFID, KfChat
 
@@ -59,3 +64,31 @@ def test_the_cursor_moves_past_what_was_recorded(kf_chat: KfChat) -> None:
         assert (cursor.cursor, cursor.lease_owner, cursor.wanted) == ("c2", None, False)
     assert [s.get("cursor") for s in kf_chat.kf.syncs] == [None, "c1"]
     assert all(s.get("token") for s in kf_chat.kf.syncs)
+
+
+def test_the_demo_page_chats_as_a_wechat_customer(database: str, knowledge_base: Any) -> None:
+    holder: dict[str, Any] = {}
+    server = make_server("127.0.0.1", 0, lambda env, start: holder["app"](env, start),
+                         threaded=True)  # the demo app calls its own simulator, as in make run
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        settings = make_settings(database, f"http://127.0.0.1:{server.port}/simulator",
+                                 bot={"demo": True})
+        services = build_services(settings, kb=knowledge_base)
+        holder["app"] = create_app(services=services)
+        client = holder["app"].test_client()
+        assert "微信客服" in client.get("/demo/").get_data(as_text=True)
+        user = "wechat:wmDemoCustomer01"
+        assert client.post("/demo/api/send", json={"user": user, "event": "subscribe"}
+                           ).get_json() == {"status": 200, "passive": ""}
+        assert client.post("/demo/api/send", json={"user": user, "text": "你好"}
+                           ).get_json() == {"status": 200, "passive": ""}
+        services.pipeline.wait_idle()
+        sent = client.get("/simulator/kf/messages?user=wmDemoCustomer01").get_json()
+        assert len(sent) == 2 and "残疾人就业服务助手" in sent[0]["content"]
+        assert client.get(f"/simulator/kf/messages?user=wmDemoCustomer01&after={sent[0]['id']}"
+                          ).get_json() == sent[1:]
+        services.engine.dispose()
+    finally:
+        server.shutdown()

@@ -78,7 +78,7 @@ def test_two_workers_racing_the_same_cursor_answer_each_message_once(
         callbacks = [kf_callback(kf_chat.chat.peer, w.corp_id, OPEN_KFID, kf_chat.kf.new_token())
                      for _ in apps]
         threads = [threading.Thread(target=app.post, args=callback)
-                   for app, callback in zip(apps, callbacks)]
+                   for app, callback in zip(apps, callbacks, strict=True)]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -9,9 +9,9 @@ from bot.admin import actor, services
 from bot.admin.forms import CloseForm, ReplyForm
 from bot.masking import mask_user
 from db.audit import audit
-from db.kf import is_customer
 from db.handoffs import (REASONS, HandoffError, close_handoff, conversation, reply_to_handoff,
                          waiting_handoffs)
+from db.kf import is_customer
 from db.models import Handoff
 
 blueprint = Blueprint("admin_handoffs", __name__, url_prefix="/admin/handoffs",
