@@ -129,14 +129,19 @@ def add_kf_routes(bp: Blueprint, kf: KfSimulator, authorised: Callable[[], bool]
         kf.refused.append({"errcode": errcode, "body": body})
         return jsonify(errcode=errcode, errmsg=errmsg)
 
-    def body() -> dict[str, Any]:
-        return request.get_json(force=True, silent=True) or {}
+    def api(path: str):  # type: ignore[no-untyped-def]
+        """A kf endpoint: token checked, the JSON body passed in."""
+        def wrap(view: Callable[[dict[str, Any]], Any]) -> Any:
+            def guarded():  # type: ignore[no-untyped-def]
+                if not authorised():
+                    return jsonify(errcode=40014, errmsg="invalid access_token")
+                return view(request.get_json(force=True, silent=True) or {})
+            guarded.__name__ = view.__name__
+            return bp.post(path)(guarded)
+        return wrap
 
-    @bp.post("/cgi-bin/kf/sync_msg")
-    def kf_sync_msg():  # type: ignore[no-untyped-def]
-        data = body()
-        if not authorised():
-            return jsonify(errcode=40014, errmsg="invalid access_token")
+    @api("/cgi-bin/kf/sync_msg")
+    def kf_sync_msg(data: dict[str, Any]):  # type: ignore[no-untyped-def]
         limit = int(data.get("limit") or 1000)
         cursor = str(data.get("cursor") or "c0")
         if not 1 <= limit <= 1000 or not cursor.startswith("c") or not cursor[1:].isdigit():
@@ -155,11 +160,8 @@ def add_kf_routes(bp: Blueprint, kf: KfSimulator, authorised: Callable[[], bool]
         return jsonify(errcode=0, errmsg="ok", next_cursor=f"c{end}",
                        has_more=int(end < len(log)), msg_list=page)
 
-    @bp.post("/cgi-bin/kf/send_msg")
-    def kf_send_msg():  # type: ignore[no-untyped-def]
-        data = body()
-        if not authorised():
-            return jsonify(errcode=40014, errmsg="invalid access_token")
+    @api("/cgi-bin/kf/send_msg")
+    def kf_send_msg(data: dict[str, Any]):  # type: ignore[no-untyped-def]
         open_kfid, user = str(data.get("open_kfid") or ""), str(data.get("touser") or "")
         with kf.lock:
             session = kf.sessions.get((open_kfid, user))
@@ -174,11 +176,8 @@ def add_kf_routes(bp: Blueprint, kf: KfSimulator, authorised: Callable[[], bool]
             session.answers += 1
             return kf._send(open_kfid, user, data, "send_msg")
 
-    @bp.post("/cgi-bin/kf/send_msg_on_event")
-    def kf_send_msg_on_event():  # type: ignore[no-untyped-def]
-        data = body()
-        if not authorised():
-            return jsonify(errcode=40014, errmsg="invalid access_token")
+    @api("/cgi-bin/kf/send_msg_on_event")
+    def kf_send_msg_on_event(data: dict[str, Any]):  # type: ignore[no-untyped-def]
         with kf.lock:
             code = kf.codes.get(str(data.get("code") or ""))
             if code is None or code["used"] or kf.clock() - code["time"] > WELCOME_SECONDS:
@@ -186,21 +185,15 @@ def add_kf_routes(bp: Blueprint, kf: KfSimulator, authorised: Callable[[], bool]
             code["used"] = True
             return kf._send(code["open_kfid"], code["user"], data, "send_msg_on_event")
 
-    @bp.post("/cgi-bin/kf/service_state/get")
-    def kf_state_get():  # type: ignore[no-untyped-def]
-        data = body()
-        if not authorised():
-            return jsonify(errcode=40014, errmsg="invalid access_token")
+    @api("/cgi-bin/kf/service_state/get")
+    def kf_state_get(data: dict[str, Any]):  # type: ignore[no-untyped-def]
         with kf.lock:
             session = kf.session(str(data.get("open_kfid")), str(data.get("external_userid")))
             return jsonify(errcode=0, errmsg="ok", service_state=session.state,
                            servicer_userid=session.servicer)
 
-    @bp.post("/cgi-bin/kf/service_state/trans")
-    def kf_state_trans():  # type: ignore[no-untyped-def]
-        data = body()
-        if not authorised():
-            return jsonify(errcode=40014, errmsg="invalid access_token")
+    @api("/cgi-bin/kf/service_state/trans")
+    def kf_state_trans(data: dict[str, Any]):  # type: ignore[no-untyped-def]
         target = int(data.get("service_state", -1))
         servicer = str(data.get("servicer_userid") or "")
         if target not in (1, 2, 3, 4) or (target == 3 and not servicer):
