@@ -48,6 +48,7 @@ class KfSimulator:
     tokens: set[str] = field(default_factory=set)
     syncs: list[dict[str, Any]] = field(default_factory=list)
     fail_syncs: int = 0  # answer the next sync_msg calls with -1 (system busy)
+    max_page: int = 1000  # WeCom may return fewer than `limit`: then has_more says so
     ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def reset(self, clock: Callable[[], float] = time.time) -> None:
@@ -58,7 +59,7 @@ class KfSimulator:
             for items in (self.sent, self.refused, self.syncs):
                 items.clear()
             self.tokens.clear()
-            self.clock, self.fail_syncs = clock, 0
+            self.clock, self.fail_syncs, self.max_page = clock, 0, 1000
 
     def session(self, open_kfid: str, external_userid: str) -> KfSession:
         """The customer's session (made on first use); call with the lock held."""
@@ -155,7 +156,7 @@ def add_kf_routes(bp: Blueprint, kf: KfSimulator, authorised: Callable[[], bool]
             kf.syncs.append(dict(data))
             log = kf.log.get(str(data.get("open_kfid") or ""), [])
             start = int(cursor[1:])
-            page = log[start:start + limit]
+            page = log[start:start + min(limit, kf.max_page)]
             end = start + len(page)
         return jsonify(errcode=0, errmsg="ok", next_cursor=f"c{end}",
                        has_more=int(end < len(log)), msg_list=page)

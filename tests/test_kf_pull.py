@@ -119,15 +119,8 @@ def test_pages_are_pulled_while_has_more(kf_chat: KfChat) -> None:
     queue(kf_chat, user, *(f"谢谢{n}" for n in range(3)))
     with kf_chat.services.sessions.begin() as session:
         kf.note_callback(session, OPEN_KFID, "", kf_chat.services.clock())
-    from bot import kf_api
-
-    original = kf_api.sync_msg
-    try:  # small pages, as WeCom may give them
-        kf_api.sync_msg = lambda client, kfid, cursor, token, limit=1: original(
-            client, kfid, cursor, token, 1)
-        assert kf_chat.services.kf.pull(OPEN_KFID) == 3
-    finally:
-        kf_api.sync_msg = original
+    kf_chat.kf.max_page = 1  # WeCom gives fewer than asked for
+    assert kf_chat.services.kf.pull(OPEN_KFID) == 3
     assert [s.get("cursor") for s in kf_chat.kf.syncs] == [None, "c1", "c2"]
     assert inbound_count(kf_chat.services, user) == 3
 
