@@ -132,7 +132,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     """scheduler: run the timetable in this process."""
     from scheduler.run import run
 
-    run(_services(with_bot=False, service=True))
+    run(_services(with_bot=True, service=True))  # with the bot: kf-pull answers what it pulls
     return 0
 
 

@@ -89,6 +89,8 @@ def _bot(s: Settings) -> list[str]:
         if not wage.is_finite() or wage <= 0:
             problems.append(f"[levy] city_average_wage: {year} must be a positive amount "
                             "in yuan (leave the year out while it is unknown)")
+    if s.kf.lease_seconds < 10:
+        problems.append("[kf] lease_seconds: must be at least 10 (BOT_KF_LEASE_SECONDS)")
     e = s.events
     if not (0 <= e.quiet_start_hour <= 23 and 0 <= e.quiet_end_hour <= 23):
         problems.append("[events] quiet_start_hour / quiet_end_hour: must be hours 0-23")

@@ -23,7 +23,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -109,6 +109,23 @@ class Pipeline:
             self._in_flight += 1
         self.executor.submit(self._run, incoming, slot)
         return slot.wait(self.services.settings.bot.passive_reply_seconds)
+
+    def background(self, work: Callable[..., Any], *args: Any) -> None:
+        """Run other work on the pool (the 微信客服 pull); `wait_idle` waits for it too."""
+        with self._idle:
+            self._in_flight += 1
+
+        def run() -> None:
+            try:
+                work(*args)
+            except Exception:
+                log.exception("background work failed")
+            finally:
+                with self._idle:
+                    self._in_flight -= 1
+                    self._idle.notify_all()
+
+        self.executor.submit(run)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every accepted message is fully processed and sent (tools and tests)."""

@@ -27,6 +27,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from bot.logs import describe
 from bot.masking import mask_user
+from db.kf import is_customer
 from db.models import OutboundMessage, User
 from db.session import read_session
 from db.types import utcnow
@@ -69,6 +70,7 @@ class Sender:
         self.sessions = sessions
         self.clock = clock
         self.staff = frozenset(staff)  # their failed notices are logged as such
+        self.kf: Any = None  # bot.kf_send.KfDelivery: the outbox of 微信客服 ("kf:") users
 
     def enqueue(self, session: Session, user_id: str, text: str,
                 inbound_id: int | None = None, *, urgent: bool = False,
@@ -139,6 +141,8 @@ class Sender:
             if row is None or row.status != "pending":
                 return 0
             user_id, text, attempts, urgent = row.user_id, row.text, row.attempts + 1, row.urgent
+            if self.kf is not None and is_customer(user_id):  # kf/send_msg, its own limits
+                return self.kf.deliver_user(user_id)
         still_pending = (OutboundMessage.id == message_id, OutboundMessage.status == "pending")
         with self.sessions.begin() as session:  # count and claim under the member's lock
             _lock_member(session, user_id)

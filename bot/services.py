@@ -35,6 +35,7 @@ class Services:
     router: Router | None = None
     pipeline: Pipeline | None = None
     clock: Callable = utcnow
+    kf: Any = None  # bot.kf.KfChannel: the 微信客服 channel
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -53,6 +54,9 @@ def build_services(settings: Settings, *, with_bot: bool = True, kb: Any = None)
                         client=client, sender=Sender(client, sessions, staff=w.handoff_staff),
                         cipher=cipher)
     services.sender.clock = lambda: services.clock()  # one clock: replacing it moves both
+    from bot.kf_send import KfDelivery
+
+    services.sender.kf = KfDelivery(client, sessions, lambda: services.clock())
     if with_bot:
         from pathlib import Path
 
@@ -64,4 +68,7 @@ def build_services(settings: Settings, *, with_bot: bool = True, kb: Any = None)
         services.kb = LiveKnowledge(kb, lambda: knowledge_version(engine), folder=folder)
         services.router = build_router()
         services.pipeline = Pipeline(services)
+        from bot.kf import KfChannel
+
+        services.kf = KfChannel(services)
     return services

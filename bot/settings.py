@@ -111,6 +111,12 @@ class EventsSection:
 
 
 @dataclass(frozen=True)
+class KfSection:
+    servicer: str = ""  # 人工 on 微信客服: this WeCom userid (state 3); "" = the pool (state 2)
+    lease_seconds: int = 120  # how long a worker may hold an account's pull before another
+
+
+@dataclass(frozen=True)
 class Settings:
     bot: BotSection = field(default_factory=BotSection)
     wecom: WecomSection = field(default_factory=WecomSection)
@@ -122,6 +128,7 @@ class Settings:
     levy: LevySection = field(default_factory=LevySection)
     console: ConsoleSection = field(default_factory=ConsoleSection)
     events: EventsSection = field(default_factory=EventsSection)
+    kf: KfSection = field(default_factory=KfSection)
 
 
 def load_settings(path: str | Path | None = None,

@@ -1,7 +1,7 @@
 """A local stand-in for WeCom, for the demo and the tests.
 
 `simulator_blueprint` serves the API the bot calls (gettoken, message/send, menu/create,
-media/upload, media/get) and records what it was sent; `WeComPeer` plays WeCom's side of the
+media/upload, media/get, and the 微信客服 calls of bot/simulator_kf.py) and records what it was sent; `WeComPeer` plays WeCom's side of the
 callback: it encrypts and signs messages as WeCom would and decrypts passive replies.
 """
 
@@ -19,6 +19,8 @@ from flask import Blueprint, Flask, jsonify, request
 from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.utils import to_text
 import xmltodict
+
+from bot.simulator_kf import KfSimulator, add_kf_routes
 
 
 @dataclass
@@ -38,6 +40,7 @@ class SimulatorState:
     token_fetches: int = 0
     send_calls: int = 0  # message/send requests, answered or failed
     ids: Any = field(default_factory=lambda: itertools.count(1))
+    kf: KfSimulator = field(default_factory=KfSimulator)  # 微信客服 (bot/simulator_kf.py)
 
     def sent_to(self, user_id: str, after: int = 0) -> list[dict[str, Any]]:
         """Messages sent to `user_id` with an id above `after`."""
@@ -160,6 +163,8 @@ def simulator_blueprint(state: SimulatorState) -> Blueprint:
         if not authorised() or data is None:
             return jsonify(errcode=40007, errmsg="invalid media_id")
         return data, 200, {"Content-Type": "application/octet-stream"}
+
+    add_kf_routes(bp, state.kf, authorised)
 
     @bp.get("/messages")
     def messages():  # type: ignore[no-untyped-def]

@@ -24,6 +24,7 @@ from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.replies import TextReply
 
+from bot.kf import KfNotice, parse_notice
 from bot.messages import Incoming, MalformedMessage
 from bot.pipeline import NotRecorded
 
@@ -77,6 +78,9 @@ def receive() -> Response:
     """Verify, decrypt and parse a callback; answer passively or with an empty 200."""
     services = current_app.extensions["bot"]
     incoming = _decrypt(services, _read_body(services.settings.bot.max_body_bytes))
+    if isinstance(incoming, KfNotice):  # 微信客服: recorded, then pulled in the background
+        services.kf.accept(incoming)
+        return Response("", status=200)
     try:
         text = services.pipeline.handle(incoming)
     except NotRecorded:  # not acknowledged: WeCom delivers it again
@@ -118,7 +122,7 @@ def _check_timestamp(timestamp: str) -> None:
         raise Refused(403, f"timestamp differs from our clock by {skew} s")
 
 
-def _decrypt(services, body: bytes) -> Incoming:  # type: ignore[no-untyped-def]
+def _decrypt(services, body: bytes) -> Incoming | KfNotice:  # type: ignore[no-untyped-def]
     signature, timestamp, nonce = _query("msg_signature", "timestamp", "nonce")
     settings = services.settings.wecom
     envelope = _parse_xml(body)
@@ -134,6 +138,12 @@ def _decrypt(services, body: bytes) -> Incoming:  # type: ignore[no-untyped-def]
     _check_timestamp(timestamp)  # signed by WeCom, so the time is WeCom's: a replay if old
     plain_bytes = plain.encode() if isinstance(plain, str) else plain
     _parse_xml(plain_bytes)  # same checks for the inner document
+    try:
+        notice = parse_notice(plain_bytes)
+    except ValueError as exc:
+        raise Refused(400, f"malformed kf callback: {exc}") from None
+    if notice is not None:
+        return notice
     try:
         incoming = Incoming.from_xml(plain_bytes.decode())
     except MalformedMessage as exc:

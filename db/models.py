@@ -444,3 +444,52 @@ class Lease(Base):
     holder: Mapped[str] = mapped_column(String(64))
     acquired_at: Mapped[utc]
     expires_at: Mapped[utc]
+# -- WeChat customer service, 微信客服 (issue 14) ----------------------------------------------
+class KfCursor(Base):
+    """Where the pull of one customer-service account stands, and who is pulling it now.
+
+    `cursor` advances only after the messages it covers are recorded. One worker at a time
+    holds the lease (`lease_owner` until `lease_until`); a callback that finds it taken sets
+    `wanted`, so the holder pulls once more before it lets go.
+    """
+
+    __tablename__ = "kf_cursors"
+    open_kfid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cursor: Mapped[str | None] = mapped_column(String(64))
+    token: Mapped[str | None] = mapped_column(String(128))  # the latest callback's, 10 min
+    token_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    wanted: Mapped[bool] = mapped_column(default=False)  # a callback came since the last pull
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class KfCustomer(Base):
+    """A WeChat customer of a customer-service account: the user id the bot knows them by
+    ("kf:" + keyed hash), how to address them, and what the session allows now."""
+
+    __tablename__ = "kf_customers"
+    __table_args__ = (UniqueConstraint("open_kfid", "external_userid"),)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    open_kfid: Mapped[str] = mapped_column(String(64))
+    external_userid: Mapped[str] = mapped_column(String(128))
+    service_state: Mapped[int] = mapped_column(Integer, default=0)  # 0..4, WeCom's states
+    servicer: Mapped[str | None] = mapped_column(String(64))
+    last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # WeCom's time
+    answers_left: Mapped[int] = mapped_column(Integer, default=0)  # of 5 per customer message
+    welcome_code: Mapped[str | None] = mapped_column(String(128))
+    welcome_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    handoff_id: Mapped[int | None] = mapped_column(Integer)  # the last handoff transferred
+
+
+class KfEvent(Base):
+    """A customer-service event worth keeping: msg_send_fail, session_status_change."""
+
+    __tablename__ = "kf_events"
+    id: Mapped[intpk]
+    msgid: Mapped[str] = mapped_column(String(128), unique=True)
+    user_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    event_type: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(String(255), default="")
+    at: Mapped[utc] = mapped_column(default=utcnow)

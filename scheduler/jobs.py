@@ -43,6 +43,16 @@ def remind_events(services) -> dict[str, int]:  # type: ignore[no-untyped-def]
                   "finished": finish_past(session, now=now)}
     log.info("events %s", " ".join(f"{k}={v}" for k, v in counts.items()))
     return counts
+def pull_kf(services) -> int:  # type: ignore[no-untyped-def]
+    """微信客服: pull the accounts whose announced messages nobody pulled (a worker died, a
+    restart); the callback's token is used while it is valid."""
+    from db.kf import wanted_pulls
+
+    if services.kf is None:
+        return 0
+    with services.sessions.begin() as session:
+        accounts = wanted_pulls(session, services.clock())
+    return sum(services.kf.pull(open_kfid) for open_kfid in accounts)
 
 
 def purge_history(services) -> dict[str, int]:  # type: ignore[no-untyped-def]

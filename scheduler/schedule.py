@@ -22,6 +22,7 @@ SCHEDULE = (
     Job("outbox", jobs.deliver_outbox, "interval", (("seconds", 20),)),
     Job("notices", jobs.push_notices, "interval", (("seconds", 10),)),
     Job("event-reminders", jobs.remind_events, "interval", (("minutes", 10),)),
+    Job("kf-pull", jobs.pull_kf, "interval", (("seconds", 47),)),
     Job("purge-history", jobs.purge_history, "cron", (("hour", 3), ("minute", 17))),
     # Every 5 minutes from :01: the 18:00 reminders go at 18:01, two-hour ones within 5 min.
     Job("booking-reminders", jobs.remind_bookings, "cron", (("minute", "1-59/5"),)),

@@ -11,6 +11,7 @@ from bot.masking import mask_user
 from db.audit import audit
 from db.handoffs import (REASONS, HandoffError, close_handoff, conversation, reply_to_handoff,
                          waiting_handoffs)
+from db.kf import is_customer
 from db.models import Handoff
 
 blueprint = Blueprint("admin_handoffs", __name__, url_prefix="/admin/handoffs",
@@ -23,8 +24,13 @@ def index() -> str:
     """Handoffs not closed: urgent first, then those nobody answered, then oldest."""
     with services().sessions.begin() as db:
         rows = [(h.id, h.urgent, REASONS.get(h.reason, h.reason), STATUS_NAMES[h.status],
-                 h.created_at, mask_user(h.user_id or "")) for h in waiting_handoffs(db)]
+                 h.created_at, _who(h.user_id or "")) for h in waiting_handoffs(db)]
     return render_template("admin/handoffs.html", rows=rows)
+
+
+def _who(user_id: str) -> str:
+    """The masked user, and the channel when it is 微信客服 (staff answer there in WeCom)."""
+    return mask_user(user_id) + ("（微信客服）" if is_customer(user_id) else "")
 
 
 @blueprint.get("/<int:handoff_id>")
