@@ -12,24 +12,17 @@ from db.models import Service
 from db.slots import add_slot, local_start
 from sqlalchemy import select
 
+from tests.dialog import Clock
+
 # Monday 2026-12-07 10:00 in Shanghai: a fixed "now" for every booking test.
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)
 
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
 def clock(services: Any) -> Clock:
     """The services' clock, fixed at NOW (tests move it)."""
-    fixed = Clock()
+    fixed = Clock(NOW)
     services.clock = fixed
     return fixed
 

@@ -3,35 +3,23 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from db.events import create_event, publish_event
 from db.models import Subscription
+from tests.dialog import Clock
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MORNING = datetime(2027, 3, 1, 10, 0, tzinfo=SHANGHAI)  # a Monday, outside the quiet hours
 FAIR_START = datetime(2027, 3, 5, 9, 0, tzinfo=SHANGHAI)
 
 
-class Clock:
-    """A fixed clock that tests move forward by hand."""
-
-    def __init__(self, start: datetime = MORNING) -> None:
-        self.now = start.astimezone(timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        """Move the clock on by a timedelta's keywords."""
-        self.now += timedelta(**delta)
-
 
 def fixed_clock(services: Any, start: datetime = MORNING) -> Clock:
     """Give `services` (and its sender) a fixed clock; return it."""
-    clock = Clock(start)
+    clock = Clock(start.astimezone(timezone.utc))
     services.clock = clock
     services.sender.clock = clock
     return clock
