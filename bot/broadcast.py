@@ -1,5 +1,8 @@
 """Event notices to many people: up to 1,000 recipients of one text per `message/send`.
 
+The text goes as it is, or (with `[events] cards = true`) inside a button card (bot/cards.py);
+either way the rules below are the same.
+
 Each recipient is one outbox row (db/notices.py), so the rules are the outbox's, per row:
 - one sender: the scheduler that holds the `notices` lease (db/leases.py) sends; a second
   one started by mistake waits, and takes over only when the first stops renewing;
@@ -31,6 +34,7 @@ import requests
 from sqlalchemy import func, select, update
 from wechatpy.exceptions import WeChatClientException
 
+from bot.cards import notice_message
 from bot.sender import MAX_ATTEMPTS, PER_MINUTE, RETRYABLE
 from db.leases import acquire, release
 from db.models import EventNotice, OutboundMessage
@@ -62,7 +66,8 @@ class Broadcaster:
     def due(self, now: datetime, limit: int) -> list[Any]:
         """Pending notice rows whose time has come (urgent only in quiet hours), one notice."""
         bot, events = self.services.settings.bot, self.settings
-        stmt = (select(O.id, O.user_id, O.notice_id, O.text, O.attempts)
+        stmt = (select(O.id, O.user_id, O.notice_id, O.text, O.attempts, EventNotice.event_id,
+                       EventNotice.kind)
                 .join(EventNotice, EventNotice.id == O.notice_id)
                 .where(O.status == "pending", O.notice_id.is_not(None),
                        O.next_attempt_at.is_(None) | (O.next_attempt_at <= now)))
@@ -132,7 +137,12 @@ class Broadcaster:
         go = [row for row in go if row.id in claimed]
         if not go:
             return 0
-        errcode, errmsg, msgid, invalid = self._call([r.user_id for r in go], go[0].text)
+        first = go[0]  # the same batch sent again (after a crash) has the same task_id
+        msg = notice_message(first.text, cards=self.settings.cards, kind=first.kind,
+                             event_id=first.event_id,
+                             task_id=f"notice{first.notice_id}-{first.id}",
+                             duplicate_check_seconds=DUPLICATE_CHECK_SECONDS)
+        errcode, errmsg, msgid, invalid = self._call([r.user_id for r in go], msg)
         return self._record(go, errcode, errmsg, msgid, invalid)
 
     @staticmethod
@@ -144,11 +154,10 @@ class Broadcaster:
                   .group_by(O.user_id).having(func.count() >= PER_MINUTE))
         return set(session.scalars(recent).all())
 
-    def _call(self, users: list[str], text: str) -> tuple[int | None, str, str | None, set[str]]:
+    def _call(self, users: list[str], msg: dict[str, Any]
+              ) -> tuple[int | None, str, str | None, set[str]]:
         """One message/send to all `users`: (errcode, errmsg, msgid, invalid users)."""
         client = self.services.client
-        msg = {"msgtype": "text", "text": {"content": text}, "enable_duplicate_check": 1,
-               "duplicate_check_interval": DUPLICATE_CHECK_SECONDS}
         try:
             result = client.message.send(client.agent_id, users, msg=msg)
         except WeChatClientException as exc:

@@ -108,6 +108,7 @@ class EventsSection:
     reminder_hours: int = 24  # the reminder goes this long before the start
     lease_seconds: int = 30  # a scheduler that stops renewing loses the sending lease
     batch_size: int = 1000  # recipients per message/send call (WeCom allows 1,000)
+    cards: bool = False  # notices as template cards with 报名 / 不感兴趣 buttons (bot/cards.py)
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,16 @@
 """A local stand-in for WeCom, for the demo and the tests.
 
-`simulator_blueprint` serves the API the bot calls (gettoken, message/send, menu/create,
-media/upload, media/get, and the 微信客服 calls of bot/simulator_kf.py) and records what it was sent; `WeComPeer` plays WeCom's side of the
-callback: it encrypts and signs messages as WeCom would and decrypts passive replies.
+`simulator_blueprint` serves the API the bot calls (gettoken, message/send with text or a
+button_interaction template_card, menu/create, media/upload, media/get, and the 微信客服 calls
+of bot/simulator_kf.py) and records what it was sent (a card's text as its content, the card
+itself as `card`); `WeComPeer` plays WeCom's side of the callback: it encrypts and signs
+messages as WeCom would and decrypts passive replies.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 import secrets
 import threading
 import time
@@ -20,6 +23,7 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.utils import to_text
 import xmltodict
 
+from bot.cards import card_text
 from bot.simulator_kf import KfSimulator, add_kf_routes
 
 
@@ -96,9 +100,27 @@ def _deliver(state: SimulatorState, body: dict[str, Any], content: str) -> dict[
     if fresh:
         state.messages.append({"id": message_id, "touser": "|".join(fresh),
                                "msgtype": body.get("msgtype"), "agentid": body.get("agentid"),
-                               "content": content, "body": body, "time": now})
+                               "content": content, "body": body, "time": now,
+                               "card": body.get("template_card")})
     return {"errcode": 0, "errmsg": "ok", "invaliduser": "|".join(invalid),
             "msgid": f"sim{message_id}"}
+
+
+def card_problem(card: Any) -> str:
+    """What WeCom would refuse in a button_interaction card (40058), or "" when it is fine."""
+    if not isinstance(card, dict) or card.get("card_type") != "button_interaction":
+        return "template_card.card_type: only button_interaction is simulated"
+    task_id = str(card.get("task_id") or "")
+    if not re.fullmatch(r"[0-9A-Za-z_\-@]{1,128}", task_id):
+        return "template_card.task_id invalid"
+    buttons = card.get("button_list") or []
+    if not 1 <= len(buttons) <= 6 or not all(
+            b.get("text") and 0 < len(str(b.get("key") or "").encode()) <= 1024
+            for b in buttons):
+        return "template_card.button_list invalid"
+    if not card_text(card):
+        return "template_card has no text"
+    return ""
 
 
 def simulator_blueprint(state: SimulatorState) -> Blueprint:
@@ -130,7 +152,13 @@ def simulator_blueprint(state: SimulatorState) -> Blueprint:
         failure = state.next_failure()
         if failure is not None:
             return failure
-        content = (body.get("text") or {}).get("content", "")
+        if body.get("msgtype") == "template_card":
+            problem = card_problem(body.get("template_card"))
+            if problem:
+                return jsonify(errcode=40058, errmsg=problem)
+            content = card_text(body["template_card"])
+        else:
+            content = (body.get("text") or {}).get("content", "")
         if body.get("msgtype") == "text" and len(content.encode()) > 2048:
             return jsonify(errcode=45002, errmsg="content size out of limit")
         with state.lock:

@@ -91,6 +91,11 @@ def withdraw_employer(session: Session, event_id: int, user_id: str) -> bool:
     return True
 
 
+def is_signed_up(session: Session, event_id: int, user_id: str) -> bool:
+    """Whether the person holds an active seat at the event."""
+    return _active(session, EventSignup, event_id, user_id) is not None
+
+
 def _active(session: Session, model: Any, event_id: int, user_id: str) -> Any:
     """The person's active sign-up of this kind to the event, or None."""
     return session.scalars(select(model).where(model.event_id == event_id,

@@ -1,5 +1,8 @@
 """Events for people: sign up ("报名 12"), cancel ("取消报名 12"), 我的活动, 近期活动.
 
+A notice card's buttons (bot/cards.py) arrive as actions: 报名 (evt:signup:12) is the same
+sign-up as "报名 12"; 不感兴趣 (evt:notinterested:12) is acknowledged and records nothing.
+
 A resident takes one seat (db/signups.py, the atomic seat-taking bookings use too). At a job
 fair that takes employers, an employer (role 用人单位) signs up to recruit instead
 (handlers/recruit.py); someone whose role is unknown is asked which they are.
@@ -11,6 +14,8 @@ import re
 
 from bot.messages import Incoming, Reply
 from bot.router import Context
+from bot.cards import NOT_INTERESTED
+from bot.cards import SIGN_UP as SIGN_UP_BUTTON
 from db import signups
 from db.events import OPEN, upcoming
 from db.models import Event
@@ -95,16 +100,33 @@ SIGN_UP_REPLIES = {
 
 
 def action(argument: str, msg: Incoming, ctx: Context) -> Reply:
-    """Numbered choices: evt:join:<id>, evt:recruit:<id>, evt:cancel:<id>."""
+    """Choices evt:join|recruit|cancel:<id>; card buttons evt:signup|notinterested:<id>."""
     name, _, raw = argument.partition(":")
     if not raw.isdigit():
         return mine(ctx)
+    if name == SIGN_UP_BUTTON:  # the card's 报名: the same as "报名 12"
+        return sign_up(int(raw), msg, ctx)
+    if name == NOT_INTERESTED:
+        return not_interested(int(raw), ctx)
     if name == "join":
         return sign_up(int(raw), msg, ctx, as_role="jobseeker")
     if name == "recruit":
         ctx.user.role = "employer"
         return sign_up(int(raw), msg, ctx, as_role="employer")
     return cancel(int(raw), ctx)
+
+
+def not_interested(event_id: int, ctx: Context) -> Reply:
+    """The card's 不感兴趣: thank, record nothing, say how to stop notices or withdraw."""
+    event = ctx.session.get(Event, event_id)
+    name = f"“{event.title}”" if event is not None else f"活动{event_id}"
+    kind = event.kind if event is not None else ""
+    lines = [f"好的，{name}您不用理会，我没有为此记下任何信息。"]
+    if event is not None and signups.is_signed_up(ctx.session, event_id, ctx.user.user_id):
+        lines.append(f"您已经报名了这个活动，不去了请回复“取消报名 {event_id}”，把名额让给别人。")
+    stop = f"回复“退订{kind}”只停{kind}通知，" if kind else ""
+    lines.append(f"以后有新活动还会通知您；{stop}回复“退订”停止全部活动通知。回复“菜单”返回。")
+    return Reply.text("\n".join(lines), options=())
 
 
 def cancel(event_id: int, ctx: Context) -> Reply:

@@ -12,6 +12,11 @@ from knowledge.text import normalize
 # A request, not a question about the thing: "我想登记" yes, "登记要带什么" no.
 # The calculator is also wanted when the levy is asked about with the unit's own staff count
 # ("我们公司200人 有1个残疾职工 要交多少保障金"); "30人以下的企业要交吗" is a rule, not a count.
+# A short request to book, polite forms with 吗 included ("能约个时间吗", "帮我预约一下"): the
+# whole message, so "预约要带什么" and "怎么预约" stay questions about booking.
+BOOK_NOW = re.compile(r"^(?:请|麻烦你?)?我?(?:想|要|想要)?(?:能不能|能|可以|可不可以)?"
+                      r"(?:帮我|给我)?(?:服务)?(?:预约|约)(?:服务|一下|下|个时间|一个时间|时间)?"
+                      r"(?:吗|呢|吧|可以吗|行吗|好吗)?$")
 LEVY_ASKED = re.compile(r"保障金|残保金|(交|缴)(多少|几|钱)")
 QUESTION = re.compile(r"(吗|么|啥|什么|嘛|怎么|如何|哪|多少|几|是不是|能不能|可不可以|有没有)")
 INTENTS: dict[str, tuple[re.Pattern[str], ...]] = {
@@ -21,7 +26,7 @@ INTENTS: dict[str, tuple[re.Pattern[str], ...]] = {
                  re.compile(r"^(就业登记|求职登记|登记就业需求)$")),
     "booking": (re.compile(r"(预约|约|报|报名|参加).{0,8}(评估|培训|就业服务|指导|面谈|咨询|辅导"
                            r"|核对|安置|认定)"),
-                re.compile(r"^(服务预约|预约服务|预约|我要预约|我想预约)$")),
+                BOOK_NOW),
     "subscribe": (re.compile(r"(订阅|通知我|告诉我|提醒我|推送|发给我|通知一下)"),
                   re.compile(r"^(活动订阅|订阅)$")),
     "levy": (re.compile(r"(?<!怎么)(?<!如何)(?<!咋)(算|计算|测算|估算)(?!不算).{0,12}(保障金|残保金)"),
@@ -32,6 +37,8 @@ INTENTS: dict[str, tuple[re.Pattern[str], ...]] = {
 def intent_of(text: str) -> str | None:
     """The service asked for, or None (questions about a service are policy questions)."""
     words = normalize(text)
+    if BOOK_NOW.fullmatch(words):
+        return "booking"
     for name, patterns in INTENTS.items():
         if any(p.search(words) for p in patterns):
             asks_about_it = QUESTION.search(words) and not words.startswith(("我想", "我要", "帮我"))

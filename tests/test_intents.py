@@ -18,13 +18,15 @@ CITATION = "出处："
 REQUESTS = [
     ("我想预约职业能力评估", "booking"), ("服务预约", "booking"), ("预约", "booking"),
     ("帮我约一下就业指导", "booking"), ("我要报名参加培训", "booking"),
+    ("我想预约", "booking"), ("预约一下", "booking"), ("帮我预约", "booking"),
+    ("能约个时间吗", "booking"), ("我想预约。", "booking"), ("能帮我预约一下吗", "booking"),
     ("活动订阅", "subscribe"), ("订阅", "subscribe"), ("有招聘会通知我", "subscribe"),
     ("招聘会的消息推送给我", "subscribe"), ("我要订阅招聘会通知", "subscribe"),
     ("我想登记找工作", "register"), ("就业登记", "register"), ("帮我找份工作", "register"),
     ("算一下保障金", "levy"), ("帮我测算残保金", "levy"),
 ]
 QUESTIONS = ["预约评估要带什么材料", "怎么预约培训", "订阅是什么", "登记要带什么",
-             "残疾人证怎么办理", "招聘会什么时候办"]
+             "残疾人证怎么办理", "招聘会什么时候办", "预约要带什么", "怎么预约", "预约怎么取消"]
 
 
 @pytest.mark.parametrize(("text", "intent"), REQUESTS)
@@ -52,7 +54,7 @@ def test_booking_and_subscription_requests_reach_their_route_not_a_policy_answer
     assert "人工" in joined or "菜单" in joined
 
 
-@pytest.mark.parametrize("text", ["预约评估要带什么材料", "订阅是什么"])
+@pytest.mark.parametrize("text", ["预约评估要带什么材料", "订阅是什么", "预约要带什么"])
 def test_a_question_about_booking_or_subscriptions_goes_to_the_knowledge_base(
         chat: Any, services: Any, text: str) -> None:
     chat.send("intent-asks", text)
