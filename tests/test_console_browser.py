@@ -1,8 +1,8 @@
 """The console in a real browser (Debian's chromium driven by Playwright): a person logs in,
 changes a registration to 已就业 and sees the dashboard count it, answers a handoff, teaches
 the bot a question, downloads an export and the yearly report; adds a slot and finds a chat
-booking on its roster, publishes an event and sees the notice reach the simulator. Screenshots of every page go
-to $BOT_SCREENSHOTS (a temporary folder otherwise)."""
+booking on its roster, publishes an event and sees the notice reach the simulator.
+Screenshots of every page go to $BOT_SCREENSHOTS (a temporary folder otherwise)."""
 
 from __future__ import annotations
 
@@ -211,7 +211,7 @@ def test_slots_and_events_in_the_browser(live: Any, browser: Any) -> None:
     page.get_by_role("button", name="保存活动").click()
     assert "活动已保存为草稿" in page.inner_text("main")
     shoot(page, "16-event-draft")
-    page.get_by_label("紧急：夜间免打扰时段也发送", exact=True).check()
+    page.get_by_label("紧急：发布通知在夜间免打扰时段也发送").check()
     page.get_by_role("button", name="发布并通知订阅的人").click()
     assert "通知已排队发给 1 位订阅的人" in page.inner_text("main")
     [notice] = chat.api_messages("br-subscriber")

@@ -13,6 +13,8 @@ from db.events import KINDS
 from db.slots import MAX_CAPACITY, MAX_MINUTES, WEEKDAYS
 
 WHEN = "请填写日期和时间。"
+MINUTES = f"请填写 1 到 {MAX_MINUTES} 之间的整数。"
+SEATS = f"请填写 1 到 {MAX_CAPACITY} 之间的整数。"
 DAY_NAMES = dict(zip(WEEKDAYS, ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六",
                                 "星期日")))
 
@@ -44,10 +46,10 @@ class SlotForm(FlaskForm):
     service = SelectField("服务", coerce=int, choices=[])
     start = DateTimeLocalField("开始时间（第一次）", format="%Y-%m-%dT%H:%M",
                                validators=[DataRequired(WHEN)])
-    minutes = IntegerField("时长（分钟）", default=60,
-                           validators=[DataRequired(REQUIRED), NumberRange(1, MAX_MINUTES, f"请填写 1 到 {MAX_MINUTES} 之间的整数。")])
-    capacity = IntegerField("名额（人）", default=5,
-                            validators=[DataRequired(REQUIRED), NumberRange(1, MAX_CAPACITY, f"请填写 1 到 {MAX_CAPACITY} 之间的整数。")])
+    minutes = IntegerField("时长（分钟）", default=60, validators=[
+        DataRequired(REQUIRED), NumberRange(1, MAX_MINUTES, MINUTES)])
+    capacity = IntegerField("名额（人）", default=5, validators=[
+        DataRequired(REQUIRED), NumberRange(1, MAX_CAPACITY, SEATS)])
     place = StringField("地点", validators=[DataRequired(REQUIRED), Length(max=200)])
     weekly = MultiCheckboxField("每周重复（不选则只加这一次）",
                                 choices=choices(DAY_NAMES.items()), validators=[Optional()])
@@ -58,7 +60,7 @@ class SlotForm(FlaskForm):
 class ReasonForm(FlaskForm):
     reason = StringField("取消原因（会发给已预约或已报名的人）",
                          validators=[DataRequired(REQUIRED), Length(max=300)])
-    urgent = BooleanField("紧急：夜间免打扰时段也发送")
+    urgent = BooleanField("紧急：取消通知在夜间免打扰时段也发送")
     submit = SubmitField("取消并通知")
 
 
@@ -75,7 +77,8 @@ class EventForm(FlaskForm):
     online_url = StringField("线上参加的链接", validators=[Optional(), Length(max=500)])
     organiser = StringField("主办单位", validators=[Optional(), Length(max=200)])
     audience = StringField("面向谁", validators=[Optional(), Length(max=200)])
-    capacity = IntegerField("名额（不填为不限）", validators=[Optional(), NumberRange(1, 100000, "名额至少 1 人；不限名额请留空。")])
+    capacity = IntegerField("名额（不填为不限）", validators=[
+        Optional(), NumberRange(1, 100000, "名额至少 1 人；不限名额请留空。")])
     deadline_at = DateTimeLocalField("报名截止时间（可不填）", format="%Y-%m-%dT%H:%M",
                                      validators=[Optional()])
     employers_allowed = BooleanField("用人单位可以报名参加招聘（只限招聘会）")
@@ -84,5 +87,5 @@ class EventForm(FlaskForm):
 
 
 class PublishForm(FlaskForm):
-    urgent = BooleanField("紧急：夜间免打扰时段也发送")
+    urgent = BooleanField("紧急：发布通知在夜间免打扰时段也发送")
     submit = SubmitField("发布并通知订阅的人")

@@ -4,6 +4,7 @@ functions as `python -m bot slots ...` (db/slots.py, db/booking.py, bot/slot_can
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -20,8 +21,8 @@ from db.service_figures import ACTOR_NAMES, STATUS_NAMES
 from db.slots import SlotError, add_slot, describe, get_slot, roster, weekly_starts
 
 
-def _errors(form: object) -> str:
-    return "；".join(e for errors in form.errors.values() for e in errors)  # type: ignore[attr-defined]
+def _errors(form: Any) -> str:
+    return "；".join(e for errors in form.errors.values() for e in errors)
 
 
 @blueprint.post("/slots")
