@@ -5,7 +5,7 @@ bot/broadcast.py); sign-ups and each notice's delivery are in bot/admin/notices.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -91,10 +91,7 @@ def show(event_id: int) -> object:
     bot = services()
     zone = ZoneInfo(bot.settings.bot.timezone)
     with bot.sessions.begin() as db:
-        try:
-            event = get_event(db, event_id)
-        except EventError:
-            abort(404)
+        event = event_or_404(db, event_id)
         local = {n: getattr(event, n) for n in FIELDS}
         for name in ("start_at", "end_at", "deadline_at"):
             if local[name] is not None:
@@ -122,23 +119,30 @@ def show(event_id: int) -> object:
                            cancel=ReasonForm(), notices=notices)
 
 
+def _act(event_id: int, step: Callable[..., int], failed: str, done: str,
+         **arguments: Any) -> object:
+    """Run publish_event or cancel_event, send what it queued now, say how it went."""
+    bot = services()
+    try:
+        with bot.sessions.begin() as db:
+            queued = step(db, event_id, now=bot.clock(), **arguments)
+    except EventError as exc:
+        flash(f"{failed}{exc}")
+    else:
+        if queued:
+            send_now()
+        flash(done.format(queued))
+    return redirect(url_for("admin_events.show", event_id=event_id))
+
+
 @blueprint.post("/<int:event_id>/publish")
 def publish(event_id: int) -> object:
     """Publish a draft: the notice goes to everyone subscribed to its kind."""
     form = PublishForm()
     if not form.validate_on_submit():
         abort(400)
-    bot = services()
-    try:
-        with bot.sessions.begin() as db:
-            queued = publish_event(db, event_id, now=bot.clock(), urgent=bool(form.urgent.data))
-    except EventError as exc:
-        flash(f"没有发布：{exc}")
-        return redirect(url_for("admin_events.show", event_id=event_id))
-    if queued:
-        send_now()
-    flash(f"活动已发布，通知已排队发给 {queued} 位订阅的人。")
-    return redirect(url_for("admin_events.show", event_id=event_id))
+    return _act(event_id, publish_event, "没有发布：", "活动已发布，通知已排队发给 {} 位订阅的人。",
+                urgent=bool(form.urgent.data))
 
 
 @blueprint.post("/<int:event_id>/cancel")
@@ -148,18 +152,16 @@ def cancel(event_id: int) -> object:
     if not form.validate_on_submit():
         flash("没有取消：" + "；".join(e for errs in form.errors.values() for e in errs))
         return redirect(url_for("admin_events.show", event_id=event_id))
-    bot = services()
+    return _act(event_id, cancel_event, "没有取消：", "活动已取消，取消通知发给 {} 人。",
+                reason=form.reason.data, urgent=bool(form.urgent.data))
+
+
+def event_or_404(db: Session, event_id: int) -> Any:
+    """The event, or a 404 page."""
     try:
-        with bot.sessions.begin() as db:
-            queued = cancel_event(db, event_id, reason=form.reason.data, now=bot.clock(),
-                                  urgent=bool(form.urgent.data))
-    except EventError as exc:
-        flash(f"没有取消：{exc}")
-        return redirect(url_for("admin_events.show", event_id=event_id))
-    if queued:
-        send_now()
-    flash(f"活动已取消，取消通知发给 {queued} 人。")
-    return redirect(url_for("admin_events.show", event_id=event_id))
+        return get_event(db, event_id)
+    except EventError:
+        abort(404)
 
 
 import bot.admin.notices  # noqa: E402,F401  (sign-ups and delivery on this blueprint)

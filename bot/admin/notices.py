@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash, redirect, render_template, url_for
 
 from bot.admin import actor, services
-from bot.admin.events import blueprint, send_now
+from bot.admin.events import blueprint, event_or_404, send_now
 from bot.admin.forms import ActionForm
 from db.audit import audit
-from db.events import EventError, get_event, list_signups
+from db.events import list_signups
 from db.models import EventNotice
 from db.notices import retry_failed
 from db.service_figures import registered_as
@@ -23,10 +23,7 @@ def signups(event_id: int) -> str:
     bot = services()
     zone = ZoneInfo(bot.settings.bot.timezone)
     with bot.sessions.begin() as db:
-        try:
-            event = get_event(db, event_id)
-        except EventError:
-            abort(404)
+        event = event_or_404(db, event_id)
         residents, employers = list_signups(db, event_id)
         names = registered_as(db, [r.user_id for r in residents])
         people = [(r.user_id, names[r.user_id], r.created_at.astimezone(zone)) for r in residents]
