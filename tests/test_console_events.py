@@ -94,6 +94,8 @@ def test_signups_are_shown_decrypted_and_the_view_is_audited(console: Any, chat:
     assert client.post("/admin/exports/nothing.csv", data={"csrf_token": form}).status_code == 404
     actions = [r.action for r in rows(chat, AuditLog)]
     assert "export_signups_csv" in actions and "export_signups_xlsx" in actions
+    audit_page = client.get("/admin/audit").get_data(as_text=True)
+    assert "查看活动报名" in audit_page and "导出活动报名（CSV）" in audit_page
     client.post(f"/admin/events/{event.id}/publish", data={"csrf_token": form})
     report = client.post("/admin/exports/report.docx", data={"year": "2027", "csrf_token": form})
     figures = {r.cells[0].text: r.cells[1].text

@@ -29,7 +29,7 @@ SEND_NOW = 5  # batches of up to 1,000 sent in the request; the scheduler sends 
 
 def events_card(db: Session, bot: Any) -> Card:
     """Open events still to come, the next one named."""
-    coming = upcoming(db, now=bot.clock(), limit=100)
+    coming = upcoming(db, now=bot.clock(), limit=10_000)
     lines = ("没有将要举办的活动",)
     if coming:
         start = coming[0].start_at.astimezone(ZoneInfo(bot.settings.bot.timezone))
