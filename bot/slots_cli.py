@@ -15,10 +15,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.staff import _cell
-from db.booking import BookingRefused, cancel_slot, find_booking, mark_attendance
+from bot.slot_cancel import cancel_and_tell
+from db.booking import BookingRefused, find_booking, mark_attendance
 from db.models import AuditLog, Service
-from db.slots import (add_slot, describe, get_slot, list_slots, local_start,
-                      open_slots, roster, weekly_starts)
+from db.slots import add_slot, get_slot, list_slots, local_start, roster, weekly_starts
 
 ROSTER_COLUMNS = ("ref", "name", "phone", "needs", "status", "actor", "booked_by")
 
@@ -110,22 +110,7 @@ def slots_roster(args: argparse.Namespace, services: Any) -> int:
 
 def slots_cancel(args: argparse.Namespace, services: Any) -> int:
     """slots cancel ID --reason T: everyone booked is told at once (reason, next times)."""
-    now = services.clock()
-    with services.sessions.begin() as session:
-        slot = get_slot(session, args.id)
-        service = session.get(Service, slot.service_id)
-        told = cancel_slot(session, args.id, reason=args.reason, now=now)
-        others = open_slots(session, slot.service_id, now=now, limit=3)
-        alternatives = "\n".join(f"{n}. {describe(s)}" for n, s in enumerate(others, 1))
-        queued: list[int] = []
-        for booking in told:
-            text = (f"抱歉，您预约的{describe(slot, service)}（预约编号{booking.ref}）已取消，"
-                    f"原因：{args.reason.strip()}。\n"
-                    + (f"还可以预约的时间：\n{alternatives}\n" if others else "")
-                    + "重新预约请回复“预约”；有问题请回复“人工”。")
-            queued += [r.id for r in services.sender.enqueue(session, booking.user_id, text)]
-    services.sender.deliver(queued)
-    print(len(told))
+    print(cancel_and_tell(services, args.id, args.reason))
     return 0
 
 

@@ -93,17 +93,24 @@ def export_signups(services: Any, event_id: int, out: Path | None,
     with services.sessions.begin() as session:
         residents, employers = list_signups(session, event_id)
         if out is not None:
-            table = [["居民", r.user_id, f"{r.created_at.astimezone(zone):%Y-%m-%d %H:%M}",
-                      "", "", "", "", "", ""] for r in residents]
-            table += [["用人单位", e.user_id, f"{e.created_at.astimezone(zone):%Y-%m-%d %H:%M}",
-                       e.company, e.credit_code, e.contact, e.phone, e.positions,
-                       e.accommodations] for e in employers]
+            table = signup_table(residents, employers, zone)
             write_private_csv(out, SIGNUP_COLUMNS, table)
             session.add(AuditLog(action="export",
                                  subject_hash=services.cipher.keyed_hash(str(out)),
                                  detail=f"event {event_id} signups {len(table)}",
                                  actor=actor[:64], at=services.clock()))
     return len(residents), len(employers)
+
+
+def signup_table(residents: Sequence[Any], employers: Sequence[Any],
+                 zone: ZoneInfo) -> list[list[Any]]:
+    """An event's sign-ups as rows in SIGNUP_COLUMNS order (contacts decrypted)."""
+    table = [["居民", r.user_id, f"{r.created_at.astimezone(zone):%Y-%m-%d %H:%M}",
+              "", "", "", "", "", ""] for r in residents]
+    table += [["用人单位", e.user_id, f"{e.created_at.astimezone(zone):%Y-%m-%d %H:%M}",
+               e.company, e.credit_code, e.contact, e.phone, e.positions,
+               e.accommodations] for e in employers]
+    return table
 
 
 SIGNUP_COLUMNS = ("报名类型", "用户", "报名时间", "单位名称", "统一社会信用代码", "联系人",

@@ -14,7 +14,11 @@ ACTION_NAMES = {"view_registration": "查看登记详情", "view_handoff": "查�
                 "export": "导出登记（命令行）", "export_xlsx": "导出登记（Excel）",
                 "export_csv": "导出登记（CSV）", "report_docx": "生成年度报告",
                 "change_status": "修改登记状态", "edit_plan": "修改一人一策",
-                "erase": "删除个人信息"}
+                "erase": "删除个人信息", "view_roster": "查看预约名单",
+                "roster": "查看预约名单（命令行）",
+                "view_signups": "查看活动报名", "export_bookings_xlsx": "导出预约（Excel）",
+                "export_bookings_csv": "导出预约（CSV）", "export_signups_xlsx": "导出活动报名（Excel）",
+                "export_signups_csv": "导出活动报名（CSV）"}
 
 
 def audit(session: Session, action: str, *, actor: str, subject_hash: str, detail: str,

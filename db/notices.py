@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, func, insert, literal, or_, select, union
+from sqlalchemy import Select, and_, case, func, insert, literal, or_, select, union, update
 from sqlalchemy.orm import Session
 
 from db.models import (EmployerSignup, Event, EventNotice, EventSignup, OutboundMessage,
@@ -124,3 +124,41 @@ def queue_reminders(session: Session, *, now: datetime, hours: int) -> int:
     for event in soon:
         queue(session, event, "reminder", now=now, key=f"reminder:{event.id}")
     return len(soon)
+
+
+WAITING = ("pending", "sending")
+
+
+def deliveries(session: Session, event_id: int) -> list[tuple[EventNotice, dict[str, int]]]:
+    """Each notice of an event (oldest first) with its recipients counted by outbox status;
+    "waiting" adds pending and sending, "invalid" are failed because WeCom knows no such user."""
+    found = session.scalars(select(EventNotice).where(EventNotice.event_id == event_id)
+                            .order_by(EventNotice.id)).all()
+    result = []
+    for notice in found:
+        counts: dict[str, int] = {"sent": 0, "failed": 0, "waiting": 0, "invalid": 0,
+                                  "suppressed": 0}
+        rows = session.execute(select(OutboundMessage.status, OutboundMessage.errmsg, func.count())
+                               .where(OutboundMessage.notice_id == notice.id)
+                               .group_by(OutboundMessage.status, OutboundMessage.errmsg)).all()
+        for status, errmsg, number in rows:
+            key = "waiting" if status in WAITING else status
+            if status == "failed" and errmsg == "invaliduser":
+                key = "invalid"
+            counts[key] = counts.get(key, 0) + number
+        result.append((notice, counts))
+    return result
+
+
+def retry_failed(session: Session, notice_id: int) -> int:
+    """Put a notice's failed recipients back in the queue (not those WeCom does not know);
+    the broadcaster sends them with its usual pacing; return how many."""
+    retry = (OutboundMessage.notice_id == notice_id) & (OutboundMessage.status == "failed") & \
+        (OutboundMessage.errmsg.is_(None) | (OutboundMessage.errmsg != "invaliduser"))
+    count = int(session.scalar(select(func.count()).select_from(OutboundMessage)
+                               .where(retry)) or 0)
+    if count:
+        session.execute(update(OutboundMessage).where(retry)
+                        .values(status="pending", attempts=0, next_attempt_at=None)
+                        .execution_options(synchronize_session=False))
+    return count

@@ -1,7 +1,8 @@
 """The console in a real browser (Debian's chromium driven by Playwright): a person logs in,
 changes a registration to 已就业 and sees the dashboard count it, answers a handoff, teaches
-the bot a question, downloads an export and the yearly report. Screenshots of every page go
-to $BOT_SCREENSHOTS (a temporary folder otherwise)."""
+the bot a question, downloads an export and the yearly report; adds a slot and finds a chat
+booking on its roster, publishes an event and sees the notice reach the simulator.
+Screenshots of every page go to $BOT_SCREENSHOTS (a temporary folder otherwise)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ from docx import Document
 from openpyxl import load_workbook
 from werkzeug.serving import make_server
 
+from db.catalogue import seed_services
 from db.models import Handoff
 from tests.console import PASSWORDS, add_accounts, entries_copy
-from tests.dialog import another_app, register, rows, say
+from tests.dialog import another_app, register, rows, run, say
+from tests.event_helpers import add_subscribers
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -135,7 +138,7 @@ def test_a_day_at_the_console(live: Any, browser: Any) -> None:
     page.get_by_role("link", name="导出与报告").click()
     shoot(page, "09-exports")
     with page.expect_download() as excel:
-        page.get_by_role("button", name="下载 Excel（.xlsx）").click()
+        page.get_by_role("button", name="下载就业登记 Excel（.xlsx）").click()
     assert excel.value.suggested_filename == "registrations.xlsx"
     sheet = load_workbook(io.BytesIO(Path(excel.value.path()).read_bytes())).active
     table = [[cell.value for cell in row] for row in sheet.iter_rows()]
@@ -161,3 +164,69 @@ def test_a_day_at_the_console(live: Any, browser: Any) -> None:
     shoot(page, "12-dashboard-phone")
     page.get_by_role("button", name="退出登录").click()
     assert "/admin/login" in page.url
+
+
+def test_slots_and_events_in_the_browser(live: Any, browser: Any) -> None:
+    chat = live
+    add_accounts(chat.services)
+    with chat.services.sessions.begin() as session:
+        seed_services(session, now=NOW)
+    add_subscribers(chat.services, "招聘会", ["br-subscriber"])
+    page = browser.new_page()
+    page.goto(chat.base + "/admin/login")
+    page.get_by_label("用户名").fill("clerk")
+    page.get_by_label("密码").fill(PASSWORDS["clerk"])
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/admin/")
+
+    page.get_by_role("link", name="服务与预约").click()
+    page.get_by_label("服务", exact=True).select_option(label="职业能力评估")
+    page.get_by_label("开始时间（第一次）").fill("2026-11-24T09:00")
+    page.get_by_label("名额（人）").fill("4")
+    page.get_by_label("地点", exact=True).fill("河北区残联服务大厅（一楼，无台阶）")
+    page.get_by_role("button", name="添加时段").click()
+    assert "已添加 1 个时段" in page.inner_text("main")
+    shoot(page, "13-bookings")
+    done = run(chat, "br-booker", ["我想约个职业能力评估", "1", "1 4", "需要低一点的桌子"])
+    assert "预约成功" in done[-1][0]
+    page.get_by_role("link", name="服务与预约").click()
+    page.get_by_role("link", name="11-24 09:00").click()
+    roster = page.inner_text("main")
+    assert "手语翻译、需要低一点的桌子" in roster and "（未登记）" in roster
+    page.get_by_role("button", name="已到场").click()
+    assert "已标记为已到场" in page.inner_text("main")
+    shoot(page, "14-roster")
+    page.get_by_role("link", name="返回服务与预约").click()
+    page.get_by_role("link", name="添加一项服务").click()
+    shoot(page, "15-service-new")
+
+    page.get_by_role("link", name="活动与通知").click()
+    page.get_by_role("link", name="新建活动").click()
+    page.get_by_label("活动名称").fill("河北区残疾人专场招聘会")
+    page.get_by_label("开始时间", exact=True).fill("2026-12-04T09:00")
+    page.get_by_label("结束时间（可不填）").fill("2026-12-04T12:00")
+    page.get_by_label("地点（没有线上链接时必填）").fill("河北区残联一楼大厅")
+    page.get_by_label("无障碍条件（坡道、电梯、手语翻译等）").fill("有坡道和电梯，提供手语翻译")
+    page.get_by_label("用人单位可以报名参加招聘（只限招聘会）").check()
+    page.get_by_role("button", name="保存活动").click()
+    assert "活动已保存为草稿" in page.inner_text("main")
+    shoot(page, "16-event-draft")
+    page.get_by_label("紧急：发布通知在夜间免打扰时段也发送").check()
+    page.get_by_role("button", name="发布并通知订阅的人").click()
+    assert "通知已排队发给 1 位订阅的人" in page.inner_text("main")
+    [notice] = chat.api_messages("br-subscriber")
+    assert notice.startswith("【活动通知】") and "河北区残疾人专场招聘会" in notice
+    shoot(page, "17-event-published")
+    page.get_by_role("link", name="查看报名的居民和用人单位").click()
+    shoot(page, "18-signups")
+    page.get_by_role("link", name="活动与通知").click()
+    shoot(page, "19-events")
+    page.get_by_role("link", name="首页").click()
+    assert "将要举办的活动" in page.inner_text("main")
+    shoot(page, "20-dashboard-cards")
+    page.get_by_role("link", name="导出与报告").click()
+    with page.expect_download() as bookings:
+        page.get_by_role("button", name="下载服务预约 Excel（.xlsx）").click()
+    assert bookings.value.suggested_filename == "bookings.xlsx"
+    sheet = load_workbook(io.BytesIO(Path(bookings.value.path()).read_bytes())).active
+    assert [c.value for c in sheet[2]][6:8] == ["手语翻译、需要低一点的桌子", "已到场"]

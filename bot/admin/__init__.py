@@ -1,5 +1,5 @@
 """The staff console at /admin/: accounts and roles, sessions, CSRF, then one blueprint per
-domain (dashboard, handoffs, registrations, knowledge, exports; bookings and events add theirs).
+domain (dashboard, handoffs, registrations, bookings, events, knowledge, exports).
 
 Security lives here, before any view: login required (Flask-Login), the session ends after
 `[console] idle_minutes` without a request, every POST carries a CSRF token (Flask-WTF),
@@ -26,9 +26,9 @@ from db.models import StaffUser
 csrf = CSRFProtect()
 OPEN_ENDPOINTS = {"admin_auth.login", "admin_static.static"}
 # The blueprints of the console, in menu order: (blueprint module, menu label, admin only).
-# Bookings and events register theirs by adding a line here.
 SECTIONS = (("bot.admin.dashboard", "首页", False), ("bot.admin.handoffs", "转人工", False),
-            ("bot.admin.registrations", "就业登记", False), ("bot.admin.knowledge", "知识库", False),
+            ("bot.admin.registrations", "就业登记", False), ("bot.admin.bookings", "服务与预约", False),
+            ("bot.admin.events", "活动与通知", False), ("bot.admin.knowledge", "知识库", False),
             ("bot.admin.exports", "导出与报告", False), ("bot.admin.auth", "账号与审计", True))
 
 

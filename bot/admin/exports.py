@@ -1,4 +1,5 @@
-"""Exports (registrations as Excel and CSV, each audited) and the yearly report (.docx)."""
+"""Exports (registrations, bookings, event sign-ups as Excel and CSV, each audited) and the
+yearly report (.docx)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, render_template, request
 from openpyxl import Workbook
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.admin import actor, services
 from bot.admin.forms import ActionForm
 from bot.admin.report import yearly_report
-from bot.staff import EXPORT_COLUMNS, _cell, export_values
+from bot.staff import EXPORT_COLUMNS, SIGNUP_COLUMNS, _cell, export_values, signup_table
 from db.audit import audit
+from db.events import list_events, list_signups
 from db.models import Registration
+from db.service_figures import BOOKING_COLUMNS, booking_rows
 
 blueprint = Blueprint("admin_exports", __name__, url_prefix="/admin/exports",
                       template_folder="templates")
@@ -35,16 +39,41 @@ def index() -> str:
     return render_template("admin/exports.html", form=ActionForm(), year=year)
 
 
-def _rows(kind: str) -> tuple[list[str], list[list[object]]]:
-    """Every registration's values (decrypted); the export is written to the audit log."""
-    bot = services()
-    zone = ZoneInfo(bot.settings.bot.timezone)
-    with bot.sessions.begin() as db:
-        rows = db.scalars(select(Registration).order_by(Registration.id)).all()
-        values = [[*export_values(row, zone), row.status, row.status_on or ""] for row in rows]
-        audit(db, f"export_{kind}", actor=actor(), now=bot.clock(), subject_hash="",
-              detail=f"{len(values)} 条登记")
+def _registrations(db: Session, zone: ZoneInfo) -> tuple[list[str], list[list[object]]]:
+    rows = db.scalars(select(Registration).order_by(Registration.id)).all()
+    values = [[*export_values(row, zone), row.status, row.status_on or ""] for row in rows]
     return [HEADERS[c] for c in EXPORT_COLUMNS] + ["状态", "状态日期"], values
+
+
+def _bookings(db: Session, zone: ZoneInfo) -> tuple[list[str], list[list[object]]]:
+    return list(BOOKING_COLUMNS), booking_rows(db, zone)
+
+
+def _signups(db: Session, zone: ZoneInfo) -> tuple[list[str], list[list[object]]]:
+    values = []
+    for event in list_events(db):
+        residents, employers = list_signups(db, event.id)
+        start = f"{event.start_at.astimezone(zone):%Y-%m-%d %H:%M}"
+        values += [[event.id, event.title, start, *row]
+                   for row in signup_table(residents, employers, zone)]
+    return ["活动编号", "活动", "活动时间", *SIGNUP_COLUMNS], values
+
+
+# What can be exported: kind → (sheet title, rows, audit action prefix, what the rows are).
+KINDS = {"registrations": ("就业登记", _registrations, "export", "条登记"),
+         "bookings": ("服务预约", _bookings, "export_bookings", "条预约"),
+         "signups": ("活动报名", _signups, "export_signups", "条报名")}
+
+
+def _rows(kind: str, fmt: str) -> tuple[str, list[str], list[list[object]]]:
+    """The export's rows (decrypted); the export is written to the audit log."""
+    title, rows, action, what = KINDS[kind]
+    bot = services()
+    with bot.sessions.begin() as db:
+        headers, values = rows(db, ZoneInfo(bot.settings.bot.timezone))
+        audit(db, f"{action}_{fmt}", actor=actor(), now=bot.clock(), subject_hash="",
+              detail=f"{len(values)} {what}")
+    return title, headers, values
 
 
 def _download(body: bytes, name: str, mimetype: str) -> Response:
@@ -54,35 +83,38 @@ def _download(body: bytes, name: str, mimetype: str) -> Response:
     return response
 
 
-@blueprint.post("/registrations.xlsx")
-def registrations_xlsx() -> Response:
-    """All registrations as an Excel workbook."""
+@blueprint.post("/<kind>.xlsx")
+def xlsx(kind: str) -> Response:
+    """Registrations, bookings or sign-ups as an Excel workbook."""
+    if kind not in KINDS:
+        abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    headers, values = _rows("xlsx")
+    title, headers, values = _rows(kind, "xlsx")
     book = Workbook()
     sheet = book.active
-    sheet.title = "就业登记"
+    sheet.title = title
     sheet.append(headers)
     for row in values:
         sheet.append([_cell(v) for v in row])  # text, formulas neutralised as in the CSV
     out = io.BytesIO()
     book.save(out)
-    return _download(out.getvalue(), "registrations.xlsx", XLSX)
+    return _download(out.getvalue(), f"{kind}.xlsx", XLSX)
 
 
-@blueprint.post("/registrations.csv")
-def registrations_csv() -> Response:
-    """All registrations as CSV (UTF-8 with BOM, for Excel)."""
+@blueprint.post("/<kind>.csv")
+def csv_file(kind: str) -> Response:
+    """Registrations, bookings or sign-ups as CSV (UTF-8 with BOM, for Excel)."""
+    if kind not in KINDS:
+        abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    headers, values = _rows("csv")
+    _, headers, values = _rows(kind, "csv")
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(headers)
     writer.writerows([_cell(v) for v in row] for row in values)
-    return _download(("\ufeff" + out.getvalue()).encode("utf-8"), "registrations.csv",
-                     "text/csv")
+    return _download(("\ufeff" + out.getvalue()).encode("utf-8"), f"{kind}.csv", "text/csv")
 
 
 @blueprint.post("/report.docx")

@@ -5,16 +5,18 @@ from __future__ import annotations
 import io
 from datetime import datetime, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from docx import Document
 from sqlalchemy import func, select
 
-import db.models as models
 from db.models import Handoff, UnansweredQuestion
 from db.registrations import (EMPLOYMENT_TARGET, counts_by_status, employed_by_street,
                               employed_by_year, registered_in)
+from db.service_figures import bookings_by_status, events_in, four_ones, year_bounds
 
-PENDING = "（预约与活动模块上线后统计）"
+ATTENDANCE_NOTE = ("活动的到场人数暂不登记，表中为报名人次；服务的到场由工作人员在工作台"
+                   "“服务与预约”的名单上标记。")
 
 
 def _in_year(column: Any, year: int) -> Any:
@@ -22,7 +24,7 @@ def _in_year(column: Any, year: int) -> Any:
     return (column >= start) & (column < start.replace(year=year + 1))
 
 
-def figures(db: Any, year: int) -> list[tuple[str, str]]:
+def figures(db: Any, year: int, zone_name: str = "Asia/Shanghai") -> list[tuple[str, str]]:
     """The year's figures, as (what, value) rows in the order of the report."""
     by_year = employed_by_year(db)
     total = sum(n for y, n in by_year.items() if y <= year)
@@ -43,17 +45,25 @@ def figures(db: Any, year: int) -> list[tuple[str, str]]:
             ("其中已回复（次）", str(answered)),
             ("其中已办结（次）", str(closed)),
             ("本年度机器人答不上的问题（个）", str(unanswered))]
-    if not hasattr(models, "Booking"):
-        rows += [("服务预约与到场（人次）", PENDING)]
-    if not hasattr(models, "Event"):
-        rows += [("招聘会等活动与参加（人次）", PENDING), ("报名的用人单位（家）", PENDING)]
+    zone = ZoneInfo(zone_name)
+    start, end = year_bounds(year, zone)
+    booked = bookings_by_status(db, start, end)
+    held = events_in(db, start, end)
+    rows += [("本年度服务预约（人次）", str(sum(booked.values()))),
+             ("其中已到场（人次）", str(booked["attended"])),
+             ("其中未到场（人次）", str(booked["no_show"])),
+             ("本年度举办招聘会等活动（场）", str(held["events"])),
+             ("活动报名的居民（人次）", str(held["residents"])),
+             ("报名参加招聘的用人单位（家）", str(held["employers"]))]
     return rows
 
 
 def yearly_report(bot: Any, year: int) -> bytes:
     """The report for `year` as .docx bytes: the figures, then status and street tables."""
     with bot.sessions.begin() as db:
-        rows = figures(db, year)
+        zone = bot.settings.bot.timezone
+        rows = figures(db, year, zone)
+        steps = four_ones(db, *year_bounds(year, ZoneInfo(zone)))
         statuses = counts_by_status(db)
         streets = employed_by_street(db, year)
     document = Document()
@@ -63,9 +73,13 @@ def yearly_report(bot: Any, year: int) -> bytes:
                            "（企业微信）和工作台的登记记录。")
     document.add_heading("一、主要数据", level=1)
     _table(document, ("项目", "数量"), rows)
-    document.add_heading("二、就业登记的跟进状态（全部登记）", level=1)
+    document.add_paragraph(ATTENDANCE_NOTE)
+    document.add_heading("二、“四个一”服务开展情况（按预约统计）", level=1)
+    _table(document, ("服务", "预约 / 到场（人次）"),
+           [(name, f"{made} / {came}") for name, made, came in steps] or [("（暂无）", "0 / 0")])
+    document.add_heading("三、就业登记的跟进状态（全部登记）", level=1)
     _table(document, ("状态", "人数"), [(s, str(n)) for s, n in statuses.items()])
-    document.add_heading(f"三、{year}年新增就业按街道", level=1)
+    document.add_heading(f"四、{year}年新增就业按街道", level=1)
     _table(document, ("街道", "人数"), [(s, str(n)) for s, n in streets.items()]
            or [("（暂无）", "0")])
     out = io.BytesIO()
