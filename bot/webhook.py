@@ -122,11 +122,13 @@ def _decrypt(services, body: bytes) -> Incoming:  # type: ignore[no-untyped-def]
     signature, timestamp, nonce = _query("msg_signature", "timestamp", "nonce")
     settings = services.settings.wecom
     envelope = _parse_xml(body)
-    if envelope.find("Encrypt") is None or not (envelope.findtext("Encrypt") or "").strip():
+    encrypted = (envelope.findtext("Encrypt") or "").strip()
+    if not encrypted:
         raise Refused(400, "no Encrypt element")
     _check_addressee(envelope.findtext("ToUserName"), envelope.findtext("AgentID"), settings)
-    try:
-        plain = services.crypto.decrypt_message(body, signature, timestamp, nonce)
+    try:  # the envelope parsed once: wechatpy checks the signature of its Encrypt and decrypts
+        plain = services.crypto.decrypt_message({"Encrypt": encrypted}, signature, timestamp,
+                                                nonce)
     except AUTH_ERRORS as exc:
         raise Refused(403, type(exc).__name__) from None
     except Exception as exc:  # bad base64, padding, length
