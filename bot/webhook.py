@@ -135,9 +135,9 @@ def _decrypt(services, body: bytes) -> Incoming:  # type: ignore[no-untyped-def]
         raise Refused(400, f"undecryptable: {type(exc).__name__}") from None
     _check_timestamp(timestamp)  # signed by WeCom, so the time is WeCom's: a replay if old
     plain_bytes = plain.encode() if isinstance(plain, str) else plain
-    _parse_xml(plain_bytes)  # same checks for the inner document
+    document = _parse_xml(plain_bytes)  # same checks for the inner document
     try:
-        incoming = Incoming.from_xml(plain_bytes.decode())
+        incoming = Incoming.from_element(document)
     except MalformedMessage as exc:
         raise Refused(400, f"malformed message: {exc}") from None
     _check_addressee(incoming.to_user,
