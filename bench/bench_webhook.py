@@ -18,6 +18,7 @@ import io
 import os
 import pstats
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -65,6 +66,13 @@ def serve(app_spec: str, port: int, env: dict[str, str]) -> subprocess.Popen:
     raise RuntimeError(f"{app_spec} did not start")
 
 
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now (two benches may run at once)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def p(values: list[float], q: float) -> float:
     """The q-quantile in milliseconds."""
     return statistics.quantiles(values, n=100)[int(q) - 1] * 1000
@@ -82,7 +90,8 @@ encoding_aes_key = "{AES_KEY}"\napi_base = "{api_base}"\n
     env = {**os.environ, "BOT_CONFIG": str(config), "PYTHONPATH": str(ROOT)}
     subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], cwd=ROOT, env=env,
                    check=True, capture_output=True)
-    apps = {"bare": ("bench.bare_app:create_bare_app()", 8761), "bot": ("bot:create_app()", 8762)}
+    apps = {"bare": ("bench.bare_app:create_bare_app()", free_port()),
+            "bot": ("bot:create_app()", free_port())}
     total = IN_FLIGHT * 2 + ROUNDS * PER_ROUND
     processes = {name: serve(spec, port, env) for name, (spec, port) in apps.items()}
     try:

@@ -45,9 +45,8 @@ class KfNotice:
     token: str
 
 
-def parse_notice(xml: bytes) -> KfNotice | None:
-    """The notice if this decrypted callback is a kf_msg_or_event, else None."""
-    root = ET.fromstring(xml)
+def parse_notice(root: ET.Element) -> KfNotice | None:
+    """The notice if this decrypted callback (its parsed document) is a kf_msg_or_event."""
     if (root.findtext("MsgType") or "").strip() != "event" or \
             (root.findtext("Event") or "").strip() != "kf_msg_or_event":
         return None

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
-from db.crypto import field_cipher
+from db.crypto import FieldCipher, field_cipher
 
 _DIGIT = "[0-9０-９]"
 _SEP = "[ \t\u3000\\-‐‑–—－()（）]"
@@ -59,9 +60,18 @@ def mask_user(userid: str) -> str:
     """A WeCom user id for logs: first 2 characters + "…" + 6 hex of its keyed hash (an
     unkeyed hash could be reversed by hashing every id of the staff directory)."""
     try:
-        digest = field_cipher().keyed_hash(userid)[:6]
+        cipher = field_cipher()
     except RuntimeError:  # no data key loaded (a tool before start-up): no hash at all
-        digest = ""
+        return _masked(userid, "")
+    return _masked_by(cipher, userid)
+
+
+@lru_cache(maxsize=4096)  # every message logs its sender: one HMAC per person, not per line
+def _masked_by(cipher: FieldCipher, userid: str) -> str:
+    return _masked(userid, cipher.keyed_hash(userid)[:6])
+
+
+def _masked(userid: str, digest: str) -> str:
     prefix = userid[:2] if len(userid) >= 5 else ""  # a short id would show too much of itself
     return f"{prefix}…{digest}"
 

@@ -7,11 +7,10 @@ Events: https://developer.work.weixin.qq.com/document/path/90240
 from __future__ import annotations
 
 import hashlib
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
 
-from wechatpy.enterprise import parse_message
-from wechatpy.messages import UnknownMessage
 
 class MalformedMessage(Exception):
     """The decrypted callback is not a message we can read."""
@@ -50,44 +49,35 @@ class Incoming:
         return f"event:{self.event}" if self.kind == "event" else self.kind
 
     @classmethod
-    def from_xml(cls, xml: str) -> Incoming:
-        """Parse decrypted callback XML (wechatpy for the types it knows, the raw fields else)."""
-        try:
-            message = parse_message(xml)
-        except Exception as exc:  # wechatpy raises whatever xmltodict raises
-            raise MalformedMessage(str(exc)) from None
-        data: dict[str, Any] = getattr(message, "_data", {}) or {}
-        kind = str(data.get("MsgType") or getattr(message, "type", "") or "")
-        user_id = str(data.get("FromUserName") or "")
+    def from_element(cls, root: ET.Element) -> Incoming:
+        """Read a decrypted callback, parsed and checked by the webhook: its top-level fields,
+        stripped as wechatpy's parser strips them (a repeated field: the first counts)."""
+        data = {child.tag: (child.text or "").strip() for child in reversed(root)}
+        kind, user_id = data.get("MsgType", ""), data.get("FromUserName", "")
         if not kind or not user_id or len(user_id) > 64:
             raise MalformedMessage("MsgType or FromUserName missing")
         try:
             create_time = int(data.get("CreateTime") or 0)
             agent = data.get("AgentID")
-            agent_id = int(agent) if agent not in (None, "") else None
+            agent_id = int(agent) if agent else None
         except (TypeError, ValueError):
             raise MalformedMessage("CreateTime or AgentID not a number") from None
+        event = kind == "event"
         return cls(
             user_id=user_id,
-            to_user=str(data.get("ToUserName") or ""),
+            to_user=data.get("ToUserName", ""),
             agent_id=agent_id,
             kind=kind if kind in KINDS else "unknown",
             create_time=create_time,
-            msg_id=str(data.get("MsgId") or "") if kind != "event" else "",
-            text=_text_of(message, data),
-            event=str(data.get("Event") or "").lower() if kind == "event" else "",
-            event_key=str(data.get("EventKey") or "") if kind == "event" else "",
-            task_id=str(data.get("TaskId") or "") if kind == "event" else "",
+            msg_id="" if event else data.get("MsgId", ""),
+            text=data.get("Content", "") if kind == "text" else "",
+            event=data.get("Event", "").lower() if event else "",
+            event_key=data.get("EventKey", "") if event else "",
+            task_id=data.get("TaskId", "") if event else "",
         )
 
 
 KINDS = {"text", "image", "voice", "video", "shortvideo", "location", "link", "event", "file"}
-
-
-def _text_of(message: Any, data: dict[str, Any]) -> str:
-    if isinstance(message, UnknownMessage) or data.get("MsgType") != "text":
-        return ""
-    return str(data.get("Content") or "")
 
 
 @dataclass(frozen=True)

@@ -126,26 +126,28 @@ def _decrypt(services, body: bytes) -> Incoming | KfNotice:  # type: ignore[no-u
     signature, timestamp, nonce = _query("msg_signature", "timestamp", "nonce")
     settings = services.settings.wecom
     envelope = _parse_xml(body)
-    if envelope.find("Encrypt") is None or not (envelope.findtext("Encrypt") or "").strip():
+    encrypted = (envelope.findtext("Encrypt") or "").strip()
+    if not encrypted:
         raise Refused(400, "no Encrypt element")
     _check_addressee(envelope.findtext("ToUserName"), envelope.findtext("AgentID"), settings)
-    try:
-        plain = services.crypto.decrypt_message(body, signature, timestamp, nonce)
+    try:  # the envelope parsed once: wechatpy checks the signature of its Encrypt and decrypts
+        plain = services.crypto.decrypt_message({"Encrypt": encrypted}, signature, timestamp,
+                                                nonce)
     except AUTH_ERRORS as exc:
         raise Refused(403, type(exc).__name__) from None
     except Exception as exc:  # bad base64, padding, length
         raise Refused(400, f"undecryptable: {type(exc).__name__}") from None
     _check_timestamp(timestamp)  # signed by WeCom, so the time is WeCom's: a replay if old
     plain_bytes = plain.encode() if isinstance(plain, str) else plain
-    _parse_xml(plain_bytes)  # same checks for the inner document
+    document = _parse_xml(plain_bytes)  # same checks for the inner document
     try:
-        notice = parse_notice(plain_bytes)
+        notice = parse_notice(document)
     except ValueError as exc:
         raise Refused(400, f"malformed kf callback: {exc}") from None
     if notice is not None:
         return notice
     try:
-        incoming = Incoming.from_xml(plain_bytes.decode())
+        incoming = Incoming.from_element(document)
     except MalformedMessage as exc:
         raise Refused(400, f"malformed message: {exc}") from None
     _check_addressee(incoming.to_user,

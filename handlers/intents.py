@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot.messages import Incoming
 from bot.router import Context
@@ -34,6 +35,7 @@ INTENTS: dict[str, tuple[re.Pattern[str], ...]] = {
 }
 
 
+@lru_cache(maxsize=4096)  # several routes ask of every message; people repeat themselves
 def intent_of(text: str) -> str | None:
     """The service asked for, or None (questions about a service are policy questions)."""
     words = normalize(text)

@@ -8,6 +8,7 @@ import math
 import tomllib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import jieba
@@ -38,6 +39,7 @@ MIN_EVIDENCE = 6.0  # never confident on less (half of it: not even offered) ...
 SHORT_EVIDENCE, SHORT_COVERAGE, SHORT_RIVAL = 4.5, 0.9, 0.5  # ... but a short, clear question
 SHORTLIST = 5  # hits looked at by the gate (those explaining too little are dropped first)
 OPTION = 0.5  # runners-up offered as choices score at least this share of the best
+ANSWER_CACHE = 4096  # (question, audience) decisions kept per loaded base: people repeat
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,7 @@ class KnowledgeBase:
         # A word found in most entries (残疾人, 就业) tells little about which one is meant.
         size = max(1, len(entries))
         self._common = {t: 1 - COMMON_DISCOUNT * n / size for t, n in counts.items()}
+        self._answers = lru_cache(maxsize=ANSWER_CACHE)(self.decide)
 
     @classmethod
     def load(cls, folder: Path | None = None, userdict: Path | None = None,
@@ -270,7 +273,15 @@ class KnowledgeBase:
         return (got / total if total else 0.0), got
 
     def answer(self, text: str, audience: str | None = None) -> Match:
-        """Decide between one confident answer, a short list to choose from, or nothing."""
+        """Decide between one confident answer, a short list to choose from, or nothing.
+
+        The same question gets the same Match from the same entries (everything here is
+        frozen), so the latest `ANSWER_CACHE` decisions are kept; a reload builds a new base.
+        """
+        return self._answers(text, audience)
+
+    def decide(self, text: str, audience: str | None = None) -> Match:
+        """`answer` without the cache (what `bench/bench_retrieval.py` times)."""
         found = self.search(text, limit=SHORTLIST, audience=audience)
         exact = self._phrases.get(_phrase(text))
         if exact is not None:

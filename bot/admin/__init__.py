@@ -16,8 +16,9 @@ from functools import wraps
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, Flask, abort, current_app, flash, redirect, request, session,
-                   url_for)
+from flask import (Blueprint, Flask, Request, abort, current_app, flash, redirect, request,
+                   session, url_for)
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -30,6 +31,15 @@ SECTIONS = (("bot.admin.dashboard", "首页", False), ("bot.admin.handoffs", "�
             ("bot.admin.registrations", "就业登记", False), ("bot.admin.bookings", "服务与预约", False),
             ("bot.admin.events", "活动与通知", False), ("bot.admin.knowledge", "知识库", False),
             ("bot.admin.exports", "导出与报告", False), ("bot.admin.auth", "账号与审计", True))
+
+
+class ConsoleSessions(SecureCookieSessionInterface):
+    """The console's signed cookie sessions; WeCom's callbacks (every message) open none."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith("/wecom/"):
+            return None  # Flask's null session: nothing read, signed or set
+        return super().open_session(app, request)
 
 
 class ConsoleUser(UserMixin):
@@ -80,6 +90,7 @@ def init_console(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="console_session",
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.console.idle_minutes),
         WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None, WTF_CSRF_SSL_STRICT=False)
+    app.session_interface = ConsoleSessions()
     csrf.init_app(app)
     manager = LoginManager(app)
     manager.login_view = "admin_auth.login"
