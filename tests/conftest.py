@@ -242,13 +242,10 @@ def logging_put_back() -> Iterator[None]:
             logging.getLogger(name).setLevel(was)
 
 
-@pytest.fixture
-def staff_cli(chat: Chat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Chat]:
-    """In-process `python -m bot` commands: BOT_CONFIG points at a TOML for the test database
-    and the simulator; logging is put back afterwards."""
-    settings = chat.services.settings
-    config = tmp_path / "config.toml"
-    config.write_text(f"""
+def operator_config(tmp_path: Path, database_url: str, api_base: str) -> Path:
+    """A non-demo config file whose WeCom credentials the test simulator accepts."""
+    path = tmp_path / "config.toml"
+    path.write_text(f"""
 [bot]
 demo = false
 [wecom]
@@ -256,14 +253,24 @@ corp_id = "{CORP_ID}"
 agent_id = {AGENT_ID}
 secret = "test-secret"
 token = "testtoken"
-encoding_aes_key = "{settings.wecom.encoding_aes_key}"
-api_base = "{settings.wecom.api_base}"
+encoding_aes_key = "{"T" * 40 + "abc"}"
+api_base = "{api_base}"
+timeout_seconds = 2.0
 handoff_staff = ["staff01"]
 [database]
-url = "{settings.database.url}"
+url = "{database_url}"
 [security]
 data_key = "{TEST_DATA_KEY}"
 """, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def staff_cli(chat: Chat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Chat]:
+    """In-process `python -m bot` commands: BOT_CONFIG points at a TOML for the test database
+    and the simulator; logging is put back afterwards."""
+    settings = chat.services.settings
+    config = operator_config(tmp_path, settings.database.url, settings.wecom.api_base)
     monkeypatch.setenv("BOT_CONFIG", str(config))
     for name in [n for n in os.environ if n.startswith("BOT_") and n != "BOT_CONFIG"]:
         monkeypatch.delenv(name)

@@ -14,7 +14,7 @@ from bot.__main__ import main
 from bot.staff import EXPORT_COLUMNS, EXPORT_HEADERS
 from db.models import AuditLog, Registration
 from tests.dialog import certificate, register, rows, run, say
-from tests.test_operator_cli import operator_config
+from tests.conftest import operator_config
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CERT = certificate("12010519880808123", "4", "2")

@@ -16,34 +16,10 @@ from sqlalchemy import select
 from bot.cli_args import build_parser
 from db.models import AccessToken, Handoff, InboundMessage
 from db.session import make_engine, make_sessions
-from tests.conftest import AGENT_ID, CORP_ID, TEST_DATA_KEY
+from tests.conftest import operator_config
 from tests.dialog import rows, say
 from tests.test_cli import ROOT, one_line
 
-AES_KEY = "T" * 40 + "abc"
-
-
-def operator_config(tmp_path: Path, database_url: str, api_base: str) -> Path:
-    """A non-demo config whose WeCom credentials the test simulator accepts."""
-    path = tmp_path / "config.toml"
-    path.write_text(f"""
-[bot]
-demo = false
-[wecom]
-corp_id = "{CORP_ID}"
-agent_id = {AGENT_ID}
-secret = "test-secret"
-token = "testtoken"
-encoding_aes_key = "{AES_KEY}"
-api_base = "{api_base}"
-timeout_seconds = 2.0
-handoff_staff = ["staff01"]
-[database]
-url = "{database_url}"
-[security]
-data_key = "{TEST_DATA_KEY}"
-""", encoding="utf-8")
-    return path
 
 
 @pytest.fixture

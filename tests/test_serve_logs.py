@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from tests.test_cli import ROOT
-from tests.test_operator_cli import operator_config
+from tests.conftest import operator_config
 
 
 
