@@ -1,5 +1,6 @@
 """What the nightly purge does besides old history: forms left unfinished, consents given for
-them, and handoffs or questions nobody closed. Each is one statement; the caller commits."""
+them, handoffs or questions nobody closed, and 微信客服 customers gone quiet. Each is one or two
+statements; the caller commits."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import Text, delete, exists, literal, or_, select, type_coerce, update
 from sqlalchemy.orm import Session
 
-from db.models import Consent, Conversation, Handoff, Registration, UnansweredQuestion
+from db.models import (Consent, Conversation, Handoff, KfCustomer, KfEvent, Registration,
+                       UnansweredQuestion)
 
 
 def purge_abandoned_forms(session: Session, cutoff: datetime) -> int:
@@ -38,3 +40,11 @@ def expire_open(session: Session, cutoff: datetime) -> int:
                                        UnansweredQuestion.asked_at < cutoff)
                                 .values(status="expired")).rowcount
     return handoffs + questions
+
+
+def purge_quiet_kf(session: Session, cutoff: datetime) -> int:
+    """Forget 微信客服 events older than `cutoff`, and customers (their external_userid) who
+    have not written since: they can no longer be sent anything anyway (48-hour window)."""
+    events = session.execute(delete(KfEvent).where(KfEvent.at < cutoff)).rowcount
+    return events + session.execute(delete(KfCustomer).where(
+        or_(KfCustomer.last_message_at < cutoff, KfCustomer.last_message_at.is_(None)))).rowcount

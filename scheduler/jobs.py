@@ -14,7 +14,8 @@ from db.models import (BookingReminder, Handoff, InboundMessage, OutboundMessage
                        UnansweredQuestion)
 from db.reminders import due_reminders
 from db.slots import describe, details
-from db.retention import expire_open, purge_abandoned_forms, purge_unfinished_consents
+from db.retention import (expire_open, purge_abandoned_forms, purge_quiet_kf,
+                          purge_unfinished_consents)
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ def purge_history(services) -> dict[str, int]:  # type: ignore[no-untyped-def]
             "expired": expire_open(session, now - timedelta(days=retention.open_days)),
             "forms": purge_abandoned_forms(session, form_cutoff),
             "consents": purge_unfinished_consents(session, form_cutoff),
+            "kf": purge_quiet_kf(session, history_cutoff),
             "outbound": session.execute(
                 delete(OutboundMessage).where(OutboundMessage.created_at < history_cutoff,
                                               OutboundMessage.status != "pending")).rowcount,

@@ -92,3 +92,21 @@ def test_the_demo_page_chats_as_a_wechat_customer(database: str, knowledge_base:
         services.engine.dispose()
     finally:
         server.shutdown()
+
+
+def test_a_customer_quiet_past_the_retention_is_forgotten_by_the_purge(
+        kf_chat: KfChat, monkeypatch: Any) -> None:
+    from datetime import timedelta
+
+    from db.models import KfCustomer
+    from scheduler import jobs
+
+    user = kf_chat.user("wmCustomerQuiet")
+    kf_chat.send(user, "你好")
+    services = kf_chat.services
+    assert [c.user_id for c in rows(kf_chat.chat, KfCustomer)] == [user]
+    assert jobs.purge_history(services)["kf"] == 0  # written today: kept
+    later = services.clock() + timedelta(days=services.settings.retention.message_days + 1)
+    monkeypatch.setattr(services, "clock", lambda: later)
+    assert jobs.purge_history(services)["kf"] >= 1
+    assert rows(kf_chat.chat, KfCustomer) == []  # the external_userid is gone too

@@ -88,7 +88,7 @@ def test_purge_keeps_history_younger_than_the_retention(chat, services):
     before = snapshot(services)
     assert jobs.purge_history(services) == {"outbound": 0, "inbound": 0, "handoffs": 0,
                                             "unanswered": 0, "expired": 0, "forms": 0,
-                                            "consents": 0}
+                                            "consents": 0, "kf": 0}
     assert snapshot(services) == before
 
 
