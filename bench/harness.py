@@ -15,6 +15,7 @@ from typing import Any
 from werkzeug.serving import make_server
 
 from bot.app import create_app
+from bot.booking_cli import seed_demo
 from bot.services import build_services
 from bot.settings import settings_from_mapping
 from bot.simulator import SimulatorState, WeComPeer, create_simulator_app
@@ -56,6 +57,7 @@ class LocalBot:
         self.state, api_base, self.server = start_simulator()
         self.services = build_services(bench_settings(url, api_base))
         upgrade(self.services.engine)
+        seed_demo(self.services)  # the catalogue and times, as `make run` has them
         self.app = create_app(services=self.services)
         self.client = self.app.test_client()
         self.peer = WeComPeer(TOKEN, AES_KEY, CORP_ID, AGENT_ID)

@@ -18,13 +18,14 @@ CITATION = "出处："
 REQUESTS = [
     ("我想预约职业能力评估", "booking"), ("服务预约", "booking"), ("预约", "booking"),
     ("帮我约一下就业指导", "booking"), ("我要报名参加培训", "booking"),
+    ("俺想找活儿 区里能给俺做个评估不", "booking"), ("给我做个职业能力评估", "booking"),
     ("活动订阅", "subscribe"), ("订阅", "subscribe"), ("有招聘会通知我", "subscribe"),
     ("招聘会的消息推送给我", "subscribe"), ("我要订阅招聘会通知", "subscribe"),
     ("我想登记找工作", "register"), ("就业登记", "register"), ("帮我找份工作", "register"),
     ("算一下保障金", "levy"), ("帮我测算残保金", "levy"),
 ]
 QUESTIONS = ["预约评估要带什么材料", "怎么预约培训", "订阅是什么", "登记要带什么",
-             "残疾人证怎么办理", "招聘会什么时候办"]
+             "残疾人证怎么办理", "招聘会什么时候办", "方案做没做效果评估"]
 
 
 @pytest.mark.parametrize(("text", "intent"), REQUESTS)
