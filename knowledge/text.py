@@ -22,7 +22,7 @@ _traditional: frozenset[str] = frozenset()
 # Particles and pronouns that say nothing about which policy is meant.
 STOPWORDS = frozenset(
     "的 了 吗 呢 啊 吧 呀 哦 噢 嗯 哈 哎 诶 啦 喽 嘞 呗 么 地 得 着 过 和 与 及 跟 或 也 都 就 还 又 在 "
-    "是 我 你 您 他 她 它 我们 你们 他们 咱们 咱 俺 这 那 这个 那个 这些 那些 这块 一下 下 个 些 "
+    "是 由 我 你 您 他 她 它 我们 你们 他们 咱们 咱 俺 这 那 这个 那个 这些 那些 这块 一下 下 个 些 "
     "请问 问问 问 想问 问一下 请 麻烦 一个 那么 这么 呗 嘛呢 然后 就是 还是 可以 能 会 要 "
     # English glue words, for questions typed partly or wholly in English
     "a an the is are am be i me my you your he she his her it its we our they their this that "
