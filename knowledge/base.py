@@ -16,7 +16,7 @@ from knowledge.text import LIGHT_WORDS, Analyzer, load_synonyms, normalize
 
 HERE = Path(__file__).resolve().parent
 K1, B = 1.2, 0.75
-TITLE_WEIGHT, ANSWER_WEIGHT = 1.0, 0.3  # all questions together count 1
+TITLE_WEIGHT, ANSWER_WEIGHT = 0.5, 0.3  # all questions together count 1
 VARIANT_WEIGHT = 1.0  # plus the best single question variant
 POSTINGS = 40  # strongest postings kept per term to find candidates (all are rescored)
 CANDIDATES = 16  # candidates rescored exactly

@@ -34,7 +34,7 @@ STOPWORDS = frozenset(
 PARTICLES = "吗呢吧啊呀"
 # Characters that glue a sentence together: a span with one is no typo of a term
 # (只招 is not 执照, 找着 not 照着, 出了 not 除了, 去的 not 取得, 哪年 not 那年).
-GLUE = frozenset("的了着过是只去出来在不没就都也还又把被让给对向从到哪几啥嘛咋")  # jieba sometimes keeps one on a word: 有用吗, 行不行啊
+GLUE = frozenset("的了着过是只去出来在不没都也还又把被让给对向从到哪几啥嘛咋")  # jieba sometimes keeps one on a word: 有用吗, 行不行啊
 
 # Words that say little about which entry is meant: question words, and where the asker is.
 LIGHT_WORDS = frozenset(
