@@ -20,14 +20,16 @@ BOOK_NOW = re.compile(r"^(?:请|麻烦你?)?我?(?:想|要|想要)?(?:能不能|
                       r"(?:吗|呢|吧|可以吗|行吗|好吗)?$")
 LEVY_ASKED = re.compile(r"保障金|残保金|(交|缴)(多少|几|钱)")
 QUESTION = re.compile(r"(吗|么|啥|什么|嘛|怎么|如何|哪|多少|几|是不是|能不能|可不可以|有没有)")
+# Booking comes first: "俺想找活儿 区里能给俺做个评估不" asks for the assessment, not the form.
 INTENTS: dict[str, tuple[re.Pattern[str], ...]] = {
+    "booking": (re.compile(r"(预约|约|报|报名|参加).{0,8}(评估|培训|就业服务|指导|面谈|咨询|辅导"
+                           r"|核对|安置|认定)"),
+                re.compile(r"(做|搞|安排|来)((个|一个|一次|一下)(职业能力|能力)?|职业能力|能力)评估"),
+                re.compile(r"^(服务预约|预约服务)$"), BOOK_NOW),
     "register": (re.compile(r"(登记|报名|报个名|登記).{0,6}(就业|求职|找工作|工作|需求)"),
                  re.compile(r"(就业|求职|找工作).{0,6}(登记|报名)"),
                  re.compile(r"(我想|我要|帮我|给我|想)(找|找个|找份)(工作|活|事)"),
                  re.compile(r"^(就业登记|求职登记|登记就业需求)$")),
-    "booking": (re.compile(r"(预约|约|报|报名|参加).{0,8}(评估|培训|就业服务|指导|面谈|咨询|辅导"
-                           r"|核对|安置|认定)"),
-                BOOK_NOW),
     "subscribe": (re.compile(r"(订阅|通知我|告诉我|提醒我|推送|发给我|通知一下)"),
                   re.compile(r"^(活动订阅|订阅)$")),
     "levy": (re.compile(r"(?<!怎么)(?<!如何)(?<!咋)(算|计算|测算|估算)(?!不算).{0,12}(保障金|残保金)"),

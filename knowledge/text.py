@@ -22,7 +22,7 @@ _traditional: frozenset[str] = frozenset()
 # Particles and pronouns that say nothing about which policy is meant.
 STOPWORDS = frozenset(
     "的 了 吗 呢 啊 吧 呀 哦 噢 嗯 哈 哎 诶 啦 喽 嘞 呗 么 地 得 着 过 和 与 及 跟 或 也 都 就 还 又 在 "
-    "是 我 你 您 他 她 它 我们 你们 他们 咱们 咱 俺 这 那 这个 那个 这些 那些 这块 一下 下 个 些 "
+    "是 由 我 你 您 他 她 它 我们 你们 他们 咱们 咱 俺 这 那 这个 那个 这些 那些 这块 一下 下 个 些 "
     "请问 问问 问 想问 问一下 请 麻烦 一个 那么 这么 呗 嘛呢 然后 就是 还是 可以 能 会 要 "
     # English glue words, for questions typed partly or wholly in English
     "a an the is are am be i me my you your he she his her it its we our they their this that "
@@ -31,14 +31,20 @@ STOPWORDS = frozenset(
 )
 
 
-PARTICLES = "吗呢吧啊呀"  # jieba sometimes keeps one on a word: 有用吗, 行不行啊
+PARTICLES = "吗呢吧啊呀"
+# Characters that glue a sentence together: a span with one is no typo of a term
+# (只招 is not 执照, 找着 not 照着, 出了 not 除了, 去的 not 取得, 哪年 not 那年).
+GLUE = frozenset("的了着过是只去出来在不没都也还又把被让给对向从到哪几啥嘛咋")  # jieba sometimes keeps one on a word: 有用吗, 行不行啊
 
 # Words that say little about which entry is meant: question words, and where the asker is.
 LIGHT_WORDS = frozenset(
     "什么 啥 嘛 咋 怎么 如何 怎样 怎么办 咋办 多少 几 几个 几名 哪 哪些 哪个 哪里 哪儿 谁 为什么 为啥 "
     "是否 有没有 能不能 会不会 不会 要不要 可不可以 是不是 吗 具体 主要 一般 都 有 没 没有 不 "
     "还有 有些 哪几个 几次 啥样 什么样 怎么样 咋样 河北区 天津 区 市 咱们区 "
-    "啥时候 什么时候 何时 几时 多会儿 哪天 咋回事 怎么回事".split()
+    "啥时候 什么时候 何时 几时 多会儿 哪天 咋回事 怎么回事 回事 "
+    # "哪年" (not the repaired 那年), A-not-A questions and "do what" (not 能干, 行不行 as words)
+    "哪年 哪一年 哪年哪月 几几年 能不能 要不要 行不行 通不通 好不好 干嘛 干啥 干些啥 干点啥 "
+    "咋搞 咋弄 啥意思 什么意思 啥样 咋整".split()
 )
 
 
@@ -211,7 +217,8 @@ class Analyzer:
         """Longest span of 1-3 words at start, with a stray character, that sounds like a term."""
         for stop in range(min(len(words), start + 3), start, -1):
             text = "".join(words[start:stop])
-            if not 2 <= len(text) <= 4 or not any(odd[start:stop]) or not is_cjk(text):
+            if not 2 <= len(text) <= 4 or not any(odd[start:stop]) or not is_cjk(text) \
+                    or not GLUE.isdisjoint(text):
                 continue
             if self.canon(text) not in self.vocabulary:
                 hit = self.by_pinyin.get("".join(char_pinyin(ch) for ch in text))

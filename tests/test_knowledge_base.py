@@ -247,6 +247,9 @@ REAL_PAIRS = [
     ("四个一是哪四个一", "m8-four-ones"),
     ("孩子残疾 想学门手艺😭 区里有培训不", "m9-training"),
     ("方案执行情况年度报告 最晚啥时候交", "r4-annual-report"),
+    # "which departments" for a measure named in the plan's words goes to the measure
+    ("职业技能提升这块 哪些单位负责", "m9-training"),
+    ("残疾人就业服务提升行动 谁来牵头", "m8-four-ones"),
 ]
 
 
@@ -266,6 +269,23 @@ def test_real_entries_answer_typical_questions(real_kb, text, expected):
     assert not curated(real_kb, text)  # people's own words: found by search, not by look-up
     match = real_kb.answer(text)
     assert (match.kind, match.entry and match.entry.id) == ("confident", expected)
+
+
+@needs_real
+@pytest.mark.parametrize(("text", "not_heard"), [("有没有只招残疾人的国企工作", "执照"),
+                                                 ("方案执行到哪年为止", "那年"),
+                                                 ("想工作但一直没找着活", "照着")])
+def test_typo_repair_never_spans_a_glue_character(real_kb, text, not_heard):
+    heads = [head for head, _, _ in real_kb.analyzer.query(normalize(text))]
+    assert not_heard not in heads
+
+
+@needs_real
+@pytest.mark.parametrize("text", ["国企招残疾人行不行", "残疾人能不能参加培训"])
+def test_a_not_a_questions_weigh_as_question_words(real_kb, text):
+    weights = {head: weight for head, _, weight in real_kb.analyzer.query(normalize(text))}
+    assert weights.get("行不行", weights.get("能不能")) == 0.5
+    assert "不能" not in weights
 
 
 @needs_real

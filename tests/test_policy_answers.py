@@ -50,7 +50,7 @@ def test_out_of_scope_questions_get_no_policy_answer(chat):
 
 
 def test_a_close_call_offers_numbered_choices_and_a_number_picks_one(chat, knowledge_base):
-    [reply] = chat.send("fam06", "网上能找残疾人的工作吗")  # two or three entries are close
+    [reply] = chat.send("fam06", "残疾人就业服务")  # two or three entries are close
     assert "您是想问" in reply
     listed = re.findall(r"^(\d)\. (.+)$", reply, re.MULTILINE)
     assert [n for n, _ in listed][:2] == ["1", "2"]
@@ -63,7 +63,7 @@ def test_a_close_call_offers_numbered_choices_and_a_number_picks_one(chat, knowl
 
 
 def test_a_close_call_and_its_first_answer_come_as_one_message_when_they_fit(chat):
-    replies = chat.send("fam07", "网上能找残疾人的工作吗")
+    replies = chat.send("fam07", "残疾人就业服务")
     assert len(replies) == 1 and len(replies[0]) <= 500
     assert "您是想问" in replies[0] and "下面先给您第1条的答案" in replies[0]
     assert "1. " in replies[0] and "2. " in replies[0] and CITATION in replies[0]
