@@ -179,6 +179,6 @@ def seed_demo(services: Any, days: int = 5) -> tuple[int, int]:
                 for hour, minute in ((9, 30), (14, 30)):
                     start = datetime.combine(day, time(hour, minute), tzinfo=zone)
                     add_slot(session, service_id=service.id, starts_at=start, minutes=60,
-                             capacity=10, place="地点由工作人员电话确认（演示数据）", now=now)
+                             capacity=10, place="由工作人员电话确认（演示数据）", now=now)
                     made += 1
     return added, made
