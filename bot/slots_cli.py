@@ -6,15 +6,14 @@ Times on the command line and in the output are local ([bot] timezone), stored i
 from __future__ import annotations
 
 import argparse
-import csv
+import getpass
 import json
-import os
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.staff import _cell
+from bot.staff import _cell, write_private_csv
 from bot.slot_cancel import cancel_and_tell
 from db.booking import BookingRefused, find_booking, mark_attendance
 from db.models import AuditLog, Service
@@ -92,18 +91,15 @@ def slots_roster(args: argparse.Namespace, services: Any) -> int:
     with services.sessions.begin() as session:
         lines = roster(session, args.id)
         table = [[_cell(getattr(line, c)) for c in ROSTER_COLUMNS] for line in lines]
-        where = str(Path(args.out).resolve()) if args.out else "stdout"
-        if args.out:
-            descriptor = os.open(where, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with open(descriptor, "w", encoding="utf-8-sig", newline="") as file:
-                writer = csv.writer(file)
-                writer.writerow(ROSTER_COLUMNS)
-                writer.writerows(table)
+        where = str(Path(args.out).absolute()) if args.out else "stdout"
+        if args.out:  # 0600, also an existing file; never through a symbolic link
+            write_private_csv(Path(where), ROSTER_COLUMNS, table)
         else:
             for row in table:
                 print("  ".join(row))
         session.add(AuditLog(action="roster", subject_hash=services.cipher.keyed_hash(where),
-                             detail=f"slot {args.id}: {len(lines)}", at=services.clock()))
+                             detail=f"slot {args.id}: {len(lines)}", actor=getpass.getuser(),
+                             at=services.clock()))
     print(f"{len(lines)} booked" + (f", written to {where}" if args.out else ""))
     return 0
 

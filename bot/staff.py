@@ -39,7 +39,7 @@ def list_handoffs(services: Any) -> str:
     return "\n".join(lines)
 
 
-class ExportRefused(Exception):
+class ExportRefused(CommandError):
     """The export file cannot be written safely (a symbolic link, not a regular file)."""
 
 

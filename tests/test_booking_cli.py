@@ -164,3 +164,21 @@ def test_services_add_edit_retire(staff_cli: Any, seeded: dict[str, int],
     assert by_id[seeded["辅助性就业安置"]]["retired"] is True
     assert "辅助性就业安置" not in say(staff_cli, "cli-looker", "预约")
     assert len(rows(staff_cli, Service)) == 9
+
+
+def test_a_roster_file_is_0600_and_never_written_through_a_symlink(
+        staff_cli: Any, seeded: dict[str, int], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    [slot_id] = add(capsys, seeded["职业能力评估"], local(5, 9))
+    existing = tmp_path / "open.csv"
+    existing.write_text("old", encoding="utf-8")
+    existing.chmod(0o666)
+    code, _, _ = cli(capsys, "slots", "roster", str(slot_id), "--out", str(existing))
+    assert code == 0 and stat.S_IMODE(existing.stat().st_mode) == 0o600
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("keep me", encoding="utf-8")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    code, _, err = cli(capsys, "slots", "roster", str(slot_id), "--out", str(link))
+    assert code != 0 and "symbolic link" in err and "Traceback" not in err
+    assert target.read_text(encoding="utf-8") == "keep me"
