@@ -125,7 +125,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     password = demo_admin(services)
     print(f"staff console: http://127.0.0.1:{args.port}/admin/  user {DEMO_ADMIN}  "
           f"password {password}", flush=True)
-    return run_demo(args.port)
+    return run_demo(args.port, services.settings.wecom.api_base)
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:

@@ -5,12 +5,15 @@ a running `serve`), to try a deployment before WeCom is set up."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import replace
 from typing import IO, Iterable
+from urllib.parse import urlsplit
 
 import requests
 
@@ -20,14 +23,25 @@ from bot.settings import CommandError, Settings
 TEST_USER_PREFIX = "test-"  # `chat --really` on a real configuration: a test user, visibly
 
 
-def run_demo(port: int) -> int:
-    """Start the scheduler and one gunicorn worker; print the page's address once it answers."""
-    scheduler = subprocess.Popen([sys.executable, "-m", "bot", "scheduler"])
+def run_demo(port: int, api_base: str) -> int:
+    """Start the scheduler and one gunicorn worker; print the page's address once it answers.
+
+    `api_base`: the configured one; when it is the demo's own simulator on another port (the
+    example's 8000 while `--port` says otherwise), both processes send to this port's."""
+    env = dict(os.environ)
+    own = demo_api_base(api_base, port)
+    if own != api_base:
+        env["BOT_WECOM_API_BASE"] = own
+    scheduler = subprocess.Popen([sys.executable, "-m", "bot", "scheduler"], env=env)
     # One worker: the simulator keeps what it was sent in memory.
     web = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config",
                             "python:bot.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
                             "--workers", "1", "--threads", "16", "--timeout", "30",
-                            "bot:create_app()"])
+                            "bot:create_app()"], env=env)
+    def stop(signum: int, frame: object) -> None:  # SIGTERM stops all three, as Ctrl-C does
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         if _wait_until_up(port, web):
             time.sleep(0.5)  # let the start-up lines of both processes come out first
@@ -38,6 +52,16 @@ def run_demo(port: int) -> int:
         return web.wait()
     finally:
         scheduler.terminate()
+
+
+def demo_api_base(api_base: str, port: int) -> str:
+    """The demo's built-in simulator (`/simulator` on 127.0.0.1 or localhost) moved to
+    `port`; any other API base as it is."""
+    parts = urlsplit(api_base)
+    if parts.scheme != "http" or parts.hostname not in ("127.0.0.1", "localhost") \
+            or parts.path.rstrip("/") != "/simulator":
+        return api_base
+    return f"http://127.0.0.1:{port}/simulator"
 
 
 def _wait_until_up(port: int, web: subprocess.Popen, seconds: float = 120) -> bool:

@@ -11,8 +11,13 @@ held for a few statements per message, not for the handler.
 The handler runs on a worker thread. If its reply is ready within the passive budget, the
 first message goes back in the HTTP response; otherwise the callback answers an empty 200
 once the message is recorded (NotRecorded, a 503, when it cannot be recorded in time, so
-WeCom retries) and the reply goes out through `message/send` (the outbox). A re-delivery of
-a message answered passively gets the recorded reply again.
+WeCom retries) and the reply goes out through `message/send` (the outbox).
+
+A re-delivery of a recorded message gets no second reply (CONTRACT.md): the first reply was
+either in the response WeCom received, or sent or queued through `message/send`. When the
+webhook finds the connection gone before or while it writes a passive reply, it hands the
+reply to `passive_reply_lost`, which sends it through `message/send`; so a dropped response
+loses no reply, and WeCom's retry of it gets none twice.
 """
 
 from __future__ import annotations
@@ -187,14 +192,14 @@ class Pipeline:
         if not locked:
             with read_connection(services.engine) as connection:
                 loaded = state.load(connection, incoming.user_id, incoming.delivery_key, now)
-            if loaded.seen:
-                return self._again(incoming, slot)
+            if loaded.seen:  # a re-delivery: no second record and no second reply
+                return None, [], "duplicate"
         with services.sessions() as session:
             if locked:
                 loaded = state.load(session.connection(), incoming.user_id,
                                     incoming.delivery_key, now, lock=True)
                 if loaded.seen:
-                    return self._again(incoming, slot)
+                    return None, [], "duplicate"
             reply = self._answer(session, incoming, loaded, now)
             inbound = self._inbound(incoming, reply, now)  # prepared before the lock is taken
             texts = [part for message in reply.texts for part in split_text(message)]
@@ -247,19 +252,17 @@ class Pipeline:
             row.status = "pending"
             return [row.id]
 
-    def _again(self, incoming: Incoming,
-               slot: PassiveSlot | None) -> tuple[str | None, list[int], str]:
-        """A re-delivery of a recorded message: WeCom did not get the response, so a passive
-        reply goes back again (or, if this request cannot wait, through message/send). A
-        reply already sent or queued is not repeated; nothing is recorded twice."""
-        with read_connection(self.services.engine) as connection:
-            first = connection.execute(state.FIRST_REPLY,
-                                       {"delivery_key": incoming.delivery_key}).first()
-        if first is None or first.status != "passive":
-            return None, [], "duplicate"
-        if slot is not None and slot.claim():
-            return first.text, [], "redelivered"
-        return None, self._unpassive(incoming), "redelivered"
+    def passive_reply_lost(self, incoming: Incoming) -> None:
+        """The response carrying `incoming`'s passive reply did not reach WeCom (the
+        connection was gone): the reply goes out through message/send instead, once."""
+        self.background(self._send_lost_reply, incoming)
+
+    def _send_lost_reply(self, incoming: Incoming) -> None:
+        pending = self._unpassive(incoming)
+        log.warning("passive reply lost with its connection user=%s: sent through "
+                    "message/send (%d)", mask_user(incoming.user_id), len(pending))
+        if pending:
+            self.services.sender.deliver(pending)
 
     def _seen(self, incoming: Incoming) -> bool:
         with read_connection(self.services.engine) as connection:

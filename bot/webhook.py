@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 import time
 import xml.etree.ElementTree as ET
+from typing import Callable, Iterator
 
 from flask import Blueprint, Response, current_app, request
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
@@ -88,11 +90,45 @@ def receive() -> Response:
         return Response("", status=503)
     if not text:
         return Response("", status=200)
+    if _connection_gone():  # WeCom gave up waiting: the reply goes through message/send
+        services.pipeline.passive_reply_lost(incoming)
+        return Response("", status=200)
     nonce, timestamp = request.args["nonce"], request.args["timestamp"]
     reply = TextReply(source=services.settings.wecom.corp_id, target=incoming.user_id,
                       content=text).render()
-    return Response(services.crypto.encrypt_message(reply, nonce, timestamp),
-                    mimetype="application/xml")
+    body = services.crypto.encrypt_message(reply, nonce, timestamp).encode()
+    return Response(_written_or_lost(body, lambda: services.pipeline.passive_reply_lost(incoming)),
+                    mimetype="application/xml", headers={"Content-Length": str(len(body))})
+
+
+def _connection_gone() -> bool:
+    """Has WeCom closed the connection this request came on (its client timed out)?
+
+    WeCom sends nothing more before it reads our response, so a readable socket that yields
+    no bytes is one the peer has closed. Without a socket to look at (the test client), or
+    one that cannot be peeked at (TLS), the connection counts as open.
+    """
+    sock = request.environ.get("gunicorn.socket") or request.environ.get("werkzeug.socket")
+    if sock is None:
+        return False
+    try:
+        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except (BlockingIOError, InterruptedError):  # open, nothing to read: the normal case
+        return False
+    except (ValueError, TypeError, AttributeError):  # not a plain socket
+        return False
+    except OSError:  # reset by the peer
+        return True
+
+
+def _written_or_lost(body: bytes, lost: Callable[[], None]) -> Iterator[bytes]:
+    """The response body; `lost` runs if the server could not write it (the write failed
+    and the server closed the response without asking for more)."""
+    try:
+        yield body
+    except GeneratorExit:
+        lost()
+        raise
 
 
 def _read_body(limit: int) -> bytes:

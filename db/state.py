@@ -91,10 +91,6 @@ _UPDATE_CONVERSATION = (
            CONVERSATIONS.c.version == bindparam("expected_version"))
     .values({c: bindparam(c) for c in ("state", "data", "options", "last_prompt",
                                        "updated_at", "version")}))
-FIRST_REPLY = (select(OUTBOUND.c.status, OUTBOUND.c.text)  # what a delivery was answered
-               .join(INBOUND, OUTBOUND.c.inbound_id == INBOUND.c.id)
-               .where(INBOUND.c.delivery_key == bindparam("delivery_key"))
-               .order_by(OUTBOUND.c.id).limit(1))
 _INSERT_USER, _INSERT_CONVERSATION = insert(USERS), insert(CONVERSATIONS)
 _INSERT_INBOUND, _INSERT_OUTBOUND = insert(INBOUND), insert(OUTBOUND)
 

@@ -49,7 +49,8 @@ class BookingFlow(ConfirmSteps):
             return menu_reply("现在还没有可以预约的服务。需要帮忙请回复“人工”。")
         ctx.data["services"] = [s.id for s in services]
         return self._ask(ctx, "service", (f"{before}\n" if before else "")
-                         + "您想预约哪项服务？请回复数字：\n" + numbered([s.name for s in services]))
+                         + "您想预约哪项服务？\n" + numbered([s.name for s in services])
+                         + "\n请回复数字。")
 
     def _people(self, ctx: Context) -> list[Registration]:
         return list(ctx.session.scalars(select(Registration).where(
@@ -60,8 +61,9 @@ class BookingFlow(ConfirmSteps):
         people = self._people(ctx)
         if len(people) > 1:
             ctx.data["people"] = [p.id for p in people]
-            return self._ask(ctx, "whom", "这次为谁预约？请回复数字：\n"
-                             + numbered([f"{p.name}（{p.relation}）" for p in people]))
+            return self._ask(ctx, "whom", "这次为谁预约？\n"
+                             + numbered([f"{p.name}（{p.relation}）" for p in people])
+                             + "\n请回复数字。")
         ctx.data["person"] = people[0].id if people else None
         return self.show_slots(ctx)
 
@@ -133,8 +135,8 @@ class BookingFlow(ConfirmSteps):
         people = [ctx.session.get(Registration, i) for i in ids]
         index = self._pick(msg, [p.name if p else "" for p in people])
         if index is None:
-            return self._ask(ctx, "whom", "请回复数字选择为谁预约：\n" + numbered(
-                [f"{p.name}（{p.relation}）" for p in people if p]))
+            return self._ask(ctx, "whom", "这次为谁预约？\n" + numbered(
+                [f"{p.name}（{p.relation}）" for p in people if p]) + "\n请回复数字。")
         ctx.data["person"] = ids[index]
         return self.show_slots(ctx)
 
@@ -160,9 +162,14 @@ class BookingFlow(ConfirmSteps):
 
     # -- the machinery the router and the universal commands use -------------------------
     def _ask(self, ctx: Context, step: str, text: str) -> Reply:
+        """Ask `text` at `step`; what 返回, 取消 and 人工 do is said once, with the first
+        question (帮助 says it again), as the forms do."""
         ctx.conversation.state = f"{self.name}:{step}"
-        ctx.data["asked"] = f"{text}\n{FOOTER}"
-        return Reply.text(ctx.data["asked"], options=())
+        ctx.data["asked"] = text
+        if ctx.data.get("told_way_back"):
+            return Reply.text(text, options=())
+        ctx.data["told_way_back"] = True
+        return Reply.text(f"{text}\n{FOOTER}", options=())
 
     def finish(self, ctx: Context) -> None:
         """Leave the booking conversation."""

@@ -42,8 +42,8 @@ class ConfirmSteps:
             else None
         whom = f"为：{person.name}\n" if person is not None and person.relation != "本人" else ""
         text = (f"{before}\n" if before else "") + "请核对：\n" + details(service, slot) \
-            + f"\n{whom}确认预约请回复“确认”。\n需要我们提前准备的，请回复数字（可多选，例如：1 2），" \
-            "会一起提交：\n" + numbered(NEEDS)
+            + f"\n{whom}需要我们提前准备的，请回复数字（可多选，例如：1 2），会一起提交：\n" \
+            + numbered(NEEDS) + "\n都不需要，请回复“确认”完成预约。"
         return self._ask(ctx, "confirm", text)
 
     def _confirm(self, msg: Incoming, ctx: Context) -> Reply:
@@ -55,14 +55,14 @@ class ConfirmSteps:
             return self._ask_confirm(ctx, "请回复“确认”预约，或回复需要准备的事项前面的数字。")
         if NEEDS[-1] in picked:
             ctx.data["needs"] = picked[:-1]
-            return self._ask(ctx, "needs", f"请用一句话说明需要我们准备什么（{NEEDS_LIMIT}字以内），"
+            return self._ask(ctx, "needs", f"请用一句话回复需要我们准备什么（{NEEDS_LIMIT}字以内），"
                              "例如：需要低一点的桌子。")
         return self._book(ctx, picked)
 
     def _needs(self, msg: Incoming, ctx: Context) -> Reply:
         said = msg.text.strip()
         if not said or len(said) > NEEDS_LIMIT:
-            return self._ask(ctx, "needs", f"请用{NEEDS_LIMIT}字以内说明需要我们准备什么。")
+            return self._ask(ctx, "needs", f"请用{NEEDS_LIMIT}字以内回复需要我们准备什么。")
         return self._book(ctx, [*ctx.data.get("needs", []), said])
 
     def _book(self, ctx: Context, needs: list[str]) -> Reply:

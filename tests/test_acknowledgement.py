@@ -1,13 +1,19 @@
 """WeCom is told "received" (an empty 200) only for a message that is recorded, and a
-re-delivery of a message already answered gets the same reply again, never nothing.
+re-delivery of a message already recorded gets no second reply, and a reply whose response
+never reached WeCom (the connection was gone) goes through message/send, never nowhere.
 
 A locked database (SQLite's write lock, or a PostgreSQL table lock, held by another
-connection) stands in for a slow one; a response thrown away stands in for a dropped one.
+connection) stands in for a slow one; a client that hangs up before reading stands in for
+WeCom's client timing out.
 """
 
 from __future__ import annotations
 
+import http.client
+import socket
 import sqlite3
+import threading
+import time
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Iterator
@@ -15,6 +21,8 @@ from typing import Any, Iterator
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+from werkzeug.test import EnvironBuilder
 
 from db.models import Handoff, InboundMessage, OutboundMessage
 from db.session import make_engine, read_session
@@ -76,17 +84,76 @@ def test_a_callback_during_a_locked_database_is_not_acknowledged_unrecorded(
     assert len(replies) == 1 and "工作人员" in replies[0]
 
 
-def test_a_dropped_passive_reply_arrives_with_wecoms_retry(chat, services, simulator):
+@contextmanager
+def served(app: Any) -> Iterator[tuple[str, int]]:
+    """The app behind a real HTTP server on a free port (werkzeug's, threaded)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield "127.0.0.1", server.server_port
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def post_and_hang_up(address: tuple[str, int], query: str, body: bytes) -> None:
+    """Send a callback as WeCom does, then close the connection without reading the answer
+    (WeCom's client timing out)."""
+    head = (f"POST /wecom/callback?{query} HTTP/1.1\r\nHost: {address[0]}\r\n"
+            f"Content-Type: application/xml\r\nContent-Length: {len(body)}\r\n\r\n")
+    with socket.create_connection(address, timeout=10) as connection:
+        connection.sendall(head.encode() + body)
+
+
+def test_a_reply_whose_connection_was_dropped_arrives_once_through_message_send(
+        chat, services, simulator):
     query, body = chat.peer.text("ack-dropped", "你好")
-    first = chat.post(query, body)  # the response never reaches WeCom
-    reply = chat.peer.read_reply(first.get_data())
-    assert reply
-    retry = chat.post(query, body)
-    assert retry.status_code == 200
-    assert chat.peer.read_reply(retry.get_data()) == reply
-    assert simulator[0].sent_to("ack-dropped") == []
+    with served(chat.app) as address:
+        post_and_hang_up(address, query, body)
+        deadline = time.monotonic() + 20
+        while not simulator[0].sent_to("ack-dropped") and time.monotonic() < deadline:
+            time.sleep(0.05)
+    services.pipeline.wait_idle(30)
+    sent = [m["content"] for m in simulator[0].sent_to("ack-dropped")]
+    assert len(sent) == 1 and "政策咨询" in sent[0]
+    assert outbox(services, "ack-dropped") == [("sent", sent[0])]
+    # WeCom's retry of the same callback: no second reply, no second record.
+    for _ in range(2):
+        retry = chat.post(query, body)
+        assert (retry.status_code, retry.get_data()) == (200, b"")
+    assert len(simulator[0].sent_to("ack-dropped")) == 1
     assert count(services, InboundMessage, user_id="ack-dropped") == 1
-    assert outbox(services, "ack-dropped") == [("passive", reply)]
+
+
+def test_a_reply_the_server_could_not_write_arrives_through_message_send(
+        chat, services, simulator):
+    query, body = chat.peer.text("ack-unwritten", "你好")
+    environ = EnvironBuilder(path="/wecom/callback", query_string=query, method="POST",
+                             data=body, content_type="application/xml").get_environ()
+    response = chat.app(environ, lambda status, headers: None)
+    assert chat.peer.read_reply(next(iter(response)))  # the server took the body ...
+    response.close()  # ... the write failed (a broken pipe) and it gave up
+    services.pipeline.wait_idle(30)
+    sent = [m["content"] for m in simulator[0].sent_to("ack-unwritten")]
+    assert len(sent) == 1 and outbox(services, "ack-unwritten") == [("sent", sent[0])]
+    retry = chat.post(query, body)
+    assert (retry.status_code, retry.get_data()) == (200, b"")
+    assert len(simulator[0].sent_to("ack-unwritten")) == 1
+
+
+def test_a_reply_read_in_full_is_not_sent_again(chat, services, simulator):
+    query, body = chat.peer.text("ack-read", "你好")
+    with served(chat.app) as address:
+        connection = http.client.HTTPConnection(*address, timeout=10)
+        connection.request("POST", f"/wecom/callback?{query}", body=body,
+                           headers={"Content-Type": "application/xml"})
+        answer = connection.getresponse()
+        reply = chat.peer.read_reply(answer.read())
+        connection.close()
+    services.pipeline.wait_idle(30)
+    assert reply and outbox(services, "ack-read") == [("passive", reply)]
+    assert simulator[0].sent_to("ack-read") == []
 
 
 def test_a_reply_already_sent_through_message_send_is_not_sent_again(

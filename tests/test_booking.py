@@ -33,7 +33,7 @@ def test_naming_the_service_skips_the_list_and_needs_are_kept(chat: Any,
     times = say(chat, "bk-named", "我想约个职业能力评估")
     assert "职业能力评估" in times and "1. 12月10日" in times
     say(chat, "bk-named", "1")
-    assert "请用一句话说明" in say(chat, "bk-named", "1 4")
+    assert "请用一句话回复需要我们准备什么" in say(chat, "bk-named", "1 4")
     done = say(chat, "bk-named", "需要低一点的桌子")
     assert "预约成功" in done and "已记下：手语翻译、需要低一点的桌子" in done
     [booking] = rows(chat, Booking)
@@ -126,6 +126,18 @@ def test_the_menu_item_and_the_way_back(chat: Any, catalogue: dict) -> None:
     assert "您想预约哪项服务" in say(chat, "bk-menu", "3")  # 3. 服务预约 of the main menu
     say(chat, "bk-menu", "职业能力评估")
     assert "您想预约哪项服务" in say(chat, "bk-menu", "返回")
-    assert "人工" in say(chat, "bk-menu", "人工")
+    handed_over = say(chat, "bk-menu", "人工")
+    assert "工作人员" in handed_over and "您想预约哪项服务" in handed_over
     assert state_of(chat, "bk-menu") == "booking:service"
     assert "已取消" in say(chat, "bk-menu", "取消")
+
+
+def test_the_way_back_is_said_once_and_again_on_help(chat: Any, catalogue: dict) -> None:
+    slot(chat.services, catalogue["assessment"], "2026-12-10 09:00")
+    replies = [reply for turn in run(chat, "bk-once", ["预约", "2", "1"]) for reply in turn]
+    way_back = "“返回”回到上一步"
+    assert way_back in replies[0]
+    assert [way_back in reply for reply in replies] == [True, False, False]
+    helped = say(chat, "bk-once", "帮助")
+    assert "返回" in helped and "取消" in helped and "人工" in helped and "请核对" in helped
+    assert "预约成功" in say(chat, "bk-once", "确认")

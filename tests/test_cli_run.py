@@ -92,3 +92,63 @@ def test_kb_ask_without_a_question_says_how_to_use_it(
         capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["kb", "ask"]) == 2
     assert capsys.readouterr().err.strip() == 'usage: python -m bot kb ask "问题"'
+
+
+def test_the_demo_on_another_port_sends_to_its_own_simulator_and_a_dropped_reply_arrives(
+        tmp_path: Path) -> None:
+    """`demo --port` with the example configuration (api_base on port 8000): message/send
+    reaches the simulator on the demo's own port; a callback whose client hangs up before
+    reading gets its reply there, once, and WeCom's retry of it no second reply (real
+    gunicorn)."""
+    from bot.settings import load_settings
+    from bot.simulator import WeComPeer
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    env.update(BOT_CONFIG=str(ROOT / "config.example.toml"),
+               BOT_DATABASE_URL=f"sqlite:///{tmp_path}/demo.db")
+    demo = subprocess.Popen([sys.executable, "-m", "bot", "demo", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline, up = time.monotonic() + STARTUP_SECONDS, False
+        while not up and demo.poll() is None and time.monotonic() < deadline:
+            try:
+                up = requests.get(f"{base}/healthz", timeout=STARTUP_SECONDS).ok
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        assert up, f"the demo did not answer (exit {demo.poll()})"
+        w = load_settings(ROOT / "config.example.toml", env={}).wecom
+        peer = WeComPeer(w.token, w.encoding_aes_key, w.corp_id, w.agent_id)
+        query, body = peer.text("demo-hangup", "你好")
+        head = (f"POST /wecom/callback?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Content-Type: application/xml\r\nContent-Length: {len(body)}\r\n\r\n")
+        address = ("127.0.0.1", port)
+        with socket.create_connection(address, timeout=STARTUP_SECONDS) as connection:
+            connection.sendall(head.encode() + body)  # ... and hang up without reading
+        sent: list = []
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not sent and time.monotonic() < deadline:
+            time.sleep(0.2)
+            sent = requests.get(f"{base}/simulator/messages", params={"user": "demo-hangup"},
+                                timeout=STARTUP_SECONDS).json()
+        assert len(sent) == 1 and "政策咨询" in sent[0]["content"]
+        retry = requests.post(f"{base}/wecom/callback?{query}", data=body,
+                              timeout=STARTUP_SECONDS)
+        assert (retry.status_code, retry.content) == (200, b"")
+        time.sleep(1)
+        assert len(requests.get(f"{base}/simulator/messages", params={"user": "demo-hangup"},
+                                timeout=STARTUP_SECONDS).json()) == 1
+        demo.send_signal(signal.SIGTERM)  # stops the scheduler and gunicorn with it
+        demo.communicate(timeout=STARTUP_SECONDS)
+        time.sleep(1)
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"{base}/healthz", timeout=STARTUP_SECONDS)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+        try:
+            os.killpg(demo.pid, signal.SIGKILL)  # whatever the test left behind
+        except ProcessLookupError:
+            pass
