@@ -38,7 +38,8 @@ def test_new_pages_and_posts_refuse_anonymous_and_tokenless_requests(console: An
                  "/admin/bookings/services/1/retire", "/admin/bookings/slots",
                  "/admin/bookings/slots/1/attendance", "/admin/bookings/slots/1/cancel",
                  "/admin/events/new", "/admin/events/1", "/admin/events/1/publish",
-                 "/admin/events/1/cancel", "/admin/events/notices/1/retry",
+                 "/admin/events/1/cancel", "/admin/events/1/attendance",
+                 "/admin/events/notices/1/retry",
                  "/admin/exports/bookings.csv", "/admin/exports/signups.xlsx"):
         assert client.post(path, data={"name": "x", "reason": "x"}).status_code == 400, path
         assert anonymous.post(path, data={"csrf_token": token(client, "/admin/")}) \

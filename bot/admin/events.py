@@ -19,6 +19,7 @@ from bot.broadcast import Broadcaster
 from db.events import (FIELDS, EventError, cancel_event, change_event, create_event, get_event,
                        list_events, publish_event, upcoming)
 from db.notices import deliveries
+from db.service_figures import events_in, year_bounds
 
 blueprint = Blueprint("admin_events", __name__, url_prefix="/admin/events",
                       template_folder="templates")
@@ -28,12 +29,16 @@ SEND_NOW = 5  # batches of up to 1,000 sent in the request; the scheduler sends 
 
 
 def events_card(db: Session, bot: Any) -> Card:
-    """Open events still to come, the next one named."""
+    """Open events still to come, the next one named; this year's attendance as marked."""
+    zone = ZoneInfo(bot.settings.bot.timezone)
     coming = upcoming(db, now=bot.clock(), limit=10_000)
     lines = ("没有将要举办的活动",)
     if coming:
-        start = coming[0].start_at.astimezone(ZoneInfo(bot.settings.bot.timezone))
+        start = coming[0].start_at.astimezone(zone)
         lines = (f"最近：{coming[0].title}（{start:%m月%d日 %H:%M}）",)
+    held = events_in(db, *year_bounds(bot.clock().astimezone(zone).year, zone))
+    lines += (f"今年活动到场：居民 {held['residents_attended']} 人次"
+              f"（报名 {held['residents']}），用人单位 {held['employers_attended']} 家",)
     return Card("将要举办的活动", f"{len(coming)} 个", lines, ("admin_events.index", "管理活动"))
 
 
