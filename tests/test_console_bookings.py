@@ -57,10 +57,10 @@ def test_the_catalogue_is_kept_in_the_console(console: Any, chat: Any) -> None:
     assert (new.name, new.modes, new.retired_at) == ("求职俱乐部", "在窗口、视频", None)
     again = client.post("/admin/bookings/services/new", data={
         "code": "job-club", "name": "重复", "csrf_token": form}).get_data(as_text=True)
-    assert "没有保存" in again and "编号为空或已被使用" in again
+    assert "没有保存" in again and "编号“job-club”已被别的服务使用，请换一个" in again
     bad = client.post(f"/admin/bookings/services/{new.id}", data={
         "name": "求职俱乐部", "modes": "飞鸽", "csrf_token": form}).get_data(as_text=True)
-    assert "没有保存" in bad
+    assert "没有保存" in bad and "办理方式“飞鸽”不认识" in bad
     assert client.post(f"/admin/bookings/services/{new.id}", data={
         "name": "求职俱乐部（每周）", "modes": "在窗口", "csrf_token": form}).status_code == 302
     assert client.post(f"/admin/bookings/services/{new.id}/retire",
@@ -90,7 +90,8 @@ def test_weekly_slots_a_chat_booking_in_the_roster_attendance_and_the_report(
     past = client.post("/admin/bookings/slots", data={
         "service": catalogue["assessment"], "start": "2026-12-01T09:00", "minutes": "60",
         "capacity": "3", "place": "大厅", "csrf_token": form}, follow_redirects=True)
-    assert "没有添加：开始时间已经过去" in past.get_data(as_text=True)
+    assert "没有添加" in past.get_data(as_text=True)
+    assert "开始时间已经过去，请填写以后的时间" in past.get_data(as_text=True)
     first = min(s.id for s in chat_rows(chat, Slot))
     assert len(chat_rows(chat, Slot)) == 4
 

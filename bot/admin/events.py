@@ -45,6 +45,17 @@ def events_card(db: Session, bot: Any) -> Card:
 CARDS.append(events_card)
 
 
+NOT_SAVED = "没有保存：请按标出的提示改正，其他填好的内容都还在。"
+
+
+def place_errors(form: EventForm, exc: EventError) -> None:
+    """Each problem next to its field (the whole message under the title when it names none)."""
+    for name, message in (exc.fields or {"title": str(exc)}).items():
+        field = getattr(form, name, None) or form.title
+        field.errors = [*field.errors, message + "。"]
+    flash(NOT_SAVED)
+
+
 def send_now() -> None:
     """Send the queued notices now, as `events publish` does (the scheduler finishes the rest)."""
     Broadcaster(services()).run(max_batches=SEND_NOW)
@@ -86,7 +97,9 @@ def new() -> object:
             flash("活动已保存为草稿。检查无误后请点“发布并通知订阅的人”。")
             return redirect(url_for("admin_events.show", event_id=event_id))
         except EventError as exc:
-            form.title.errors = [*form.title.errors, f"没有保存：{exc}"]
+            place_errors(form, exc)
+    elif form.errors:
+        flash(NOT_SAVED)
     return render_template("admin/event_new.html", form=form)
 
 
@@ -114,12 +127,14 @@ def show(event_id: int) -> object:
                 queued = change_event(db, event_id, now=bot.clock(),
                                       urgent=bool(form.urgent.data), **_values(form))
         except EventError as exc:
-            form.title.errors = [*form.title.errors, f"没有保存：{exc}"]
+            place_errors(form, exc)
         else:
             if queued:
                 send_now()
             flash("活动已修改。" + (f"变更通知已发给 {queued} 人。" if queued else ""))
             return redirect(url_for("admin_events.show", event_id=event_id))
+    if form.errors:
+        flash(NOT_SAVED)
     return render_template("admin/event.html", e=info, form=form, publish=PublishForm(),
                            cancel=ReasonForm(), notices=notices)
 
