@@ -30,8 +30,10 @@ def shown(page: str) -> list[str]:
 
 
 def english_words(text: str) -> list[str]:
-    """Words of 3+ Latin letters outside identifiers and the allowed names."""
-    return [w for w in re.findall(r"[A-Za-z]{3,}", IDENTIFIER.sub(" ", text))
+    """Words of 3+ Latin letters outside identifiers, what the person typed (quoted “…”)
+    and the allowed names."""
+    text = IDENTIFIER.sub(" ", re.sub(r"“[^”]*”", " ", text))
+    return [w for w in re.findall(r"[A-Za-z]{3,}", text)
             if w not in ALLOWED]
 
 
@@ -90,7 +92,10 @@ def test_event_errors_are_chinese_next_to_their_fields_and_keep_the_rest(client:
     assert_chinese(page)
     assert "结束时间要晚于开始时间" in error_of(page, "end_at")
     page = post(client, "/admin/events/new", **{**FAIR, **dict(capacity="五十")})
-    assert "请填写整数" in error_of(page, "capacity")
+    assert "“五十”不是整数" in error_of(page, "capacity")
+    saved = post(client, "/admin/events/new", **{**FAIR, **dict(capacity="", end_at="",
+                                                                 start_at="2027-03-05 09:00")})
+    assert "活动已保存为草稿" in saved and 'class="error"' not in saved  # blank is no limit
     event_id = new_event(chat.services)
     assert_chinese(post(client, f"/admin/events/{event_id}/publish"), "只有草稿可以发布")
     assert_chinese(post(client, f"/admin/events/{event_id}/cancel", reason=""), "没有取消")
@@ -110,7 +115,8 @@ def test_service_and_slot_errors_are_chinese_and_keep_the_form(client: Any) -> N
             "place": "河北区残联服务大厅"}
     for change, field, says in (({"start": "2027-02-30 09:00"}, "start", "看不懂"),
                                 ({"start": "2027-02-01T09:00"}, "start", "已经过去"),
-                                ({"capacity": "ten"}, "capacity", "请填写整数"),
+                                ({"capacity": "ten"}, "capacity", "不是整数"),
+                                ({"capacity": ""}, "capacity", "请填写这一项"),
                                 ({"weekly": "MON"}, "until", "重复到哪一天"),
                                 ({"until": "2027-3-32"}, "until", "看不懂")):
         page = post(client, "/admin/bookings/slots", **{**slot, **change})

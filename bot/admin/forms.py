@@ -7,6 +7,7 @@ from wtforms import (DateField, DateTimeLocalField, IntegerField, PasswordField,
                      SubmitField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import TextInput
 
 from db.handoffs import MAX_REPLY, OUTCOMES
 from db.registrations import STATUSES
@@ -42,9 +43,22 @@ class Form(FlaskForm):
 
 
 class ParseErrorFirst:
-    """A value that could not be read says so alone (not also "请填写这一项")."""
+    """Blank is no value (Optional / DataRequired decide); a value that cannot be read gets
+    `unreadable` in Chinese, alone (not also "请填写这一项")."""
 
     process_errors: list
+    unreadable = "“{}”看不懂。"
+
+    def process_formdata(self, valuelist: list) -> None:
+        text = " ".join(str(v) for v in valuelist).strip() if valuelist else None
+        if not text:
+            self.data = None  # type: ignore[attr-defined]
+            return
+        try:
+            super().process_formdata([text])  # type: ignore[misc]
+        except ValueError:
+            self.data = None  # type: ignore[attr-defined]
+            raise ValueError(self.unreadable.format(text[:20])) from None
 
     def pre_validate(self, form: object) -> None:
         if self.process_errors:
@@ -53,47 +67,30 @@ class ParseErrorFirst:
 
 
 class WholeNumberField(ParseErrorFirst, IntegerField):
-    """An integer; "ten" gets "请填写整数" in Chinese."""
+    """An integer; "ten" gets "请填写整数" in Chinese; blank is no number."""
+
+    unreadable = "“{}”不是整数，请只用数字填写。"
 
 
 class DayField(ParseErrorFirst, DateField):
-    """A date, "2026-12-01": empty is no date; anything else unreadable gets a Chinese error."""
+    """A date typed as "2026-12-01" into a text field (the hint says so: the same in every
+    browser and screen reader, unlike the date pickers)."""
 
     hint = DAY_HINT
-
-    def process_formdata(self, valuelist: list) -> None:
-        text = " ".join(valuelist).strip() if valuelist else None
-        if not text:
-            self.data = None
-            return
-        try:
-            super().process_formdata([text])
-        except ValueError:
-            self.data = None
-            raise ValueError(f"日期“{text[:20]}”看不懂，请按“2026-12-01”的格式填写"
-                             "（年-月-日）。") from None
+    widget = TextInput()
+    unreadable = "日期“{}”看不懂，请按“2026-12-01”的格式填写（年-月-日）。"
 
 
 class MomentField(ParseErrorFirst, DateTimeLocalField):
-    """A local date and time, "2026-12-01 14:30" (or the browser's "2026-12-01T14:30")."""
+    """A local date and time typed as "2026-12-01 14:30" ("2026-12-01T14:30" also read)."""
 
     hint = TIME_HINT
+    widget = TextInput()
+    unreadable = "时间“{}”看不懂，请按“2026-12-01 14:30”的格式填写（年-月-日 时:分）。"
 
     def __init__(self, label: str, **kwargs: object) -> None:
-        super().__init__(label, format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        super().__init__(label, format=["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"],
                          **kwargs)  # type: ignore[arg-type]
-
-    def process_formdata(self, valuelist: list) -> None:
-        text = " ".join(valuelist).strip() if valuelist else None
-        if not text:
-            self.data = None
-            return
-        try:
-            super().process_formdata([text])
-        except ValueError:
-            self.data = None
-            raise ValueError(f"时间“{text[:20]}”看不懂，请按“2026-12-01 14:30”的格式填写"
-                             "（年-月-日 时:分）。") from None
 
 
 def choices(pairs: object) -> list[SelectChoice]:
@@ -152,7 +149,8 @@ class PlanForm(Form):
 class StepForm(Form):
     due_on = DayField("计划日期", validators=[DataRequired("请填写日期（年-月-日）。")])
     action = TextAreaField("步骤内容", validators=[DataRequired(REQUIRED), Length(max=2000)])
-    responsible = StringField("责任人", validators=[DataRequired(REQUIRED), Length(max=64)])
+    responsible = StringField("责任人", validators=[DataRequired(REQUIRED), Length(max=64)],
+                              id="step-responsible")  # the plan form has its own 总负责人
     submit = SubmitField("添加步骤")
 
 
