@@ -25,7 +25,8 @@ def add_parser(sub: Any) -> None:
     """The `events` command and its actions."""
     events = sub.add_parser("events", help="staff: job fairs, training, notices")
     act = events.add_subparsers(dest="action", required=True, metavar="ACTION",
-                                help="add, import, publish, change, cancel, list, signups or attendance")
+                                help="add, import, publish, change, cancel, list, signups "
+                                     "or attendance")
     add = act.add_parser("add", help="a new draft event; prints its id")
     change = act.add_parser("change", help="change fields; tells subscribers and signed-up")
     change.add_argument("id", type=int)

@@ -77,7 +77,8 @@ def _check_entry(path: Path, entry: Entry) -> list[str]:
         problems.append(f"{name}：不同的问法少于 {MIN_QUESTIONS} 个，请再写几种人们会怎么问")
     unknown = sorted(set(entry.audience) - AUDIENCES)
     if unknown or not entry.audience:
-        problems.append(f"{name}：面向谁只能是 {'、'.join(sorted(AUDIENCES))}（不认识：{'、'.join(unknown) or '空'}）")
+        problems.append(f"{name}：面向谁只能是 {'、'.join(sorted(AUDIENCES))}"
+                        f"（不认识：{'、'.join(unknown) or '空'}）")
     if len(render_answer(entry)) > MAX_REPLY:
         problems.append(f"{name}：回答连出处共 {len(render_answer(entry))} 个字，超过 {MAX_REPLY} 个字，请缩短")
     if len(render_detail(entry)) > MAX_REPLY:

@@ -154,6 +154,9 @@ def test_knowledge_and_refusals_are_chinese(client: Any, app: Any) -> None:
                 audience="jobseeker,family", questions="坐公交要钱吗", answer="可以免费。",
                 source="某文件", section="一", period="2027年")
     assert_chinese(page, "问法少于 5 个")
+    page = post(client, "/admin/exports/report.docx", year="二〇二六")
+    assert "请填写 2020 到 2100 之间的四位数字" in error_of(page, "year")
+    assert_chinese(page)
     for response in (client.get("/admin/events/999"), client.get("/admin/no-such-page"),
                      client.post("/admin/events/new", data={"title": "无令牌"})):
         text = response.get_data(as_text=True)
