@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench eval install check-pg clean browser
+.PHONY: run test bench eval install check-pg clean browser axe
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
@@ -25,7 +25,17 @@ run: $(STAMP) config.toml
 browser:
 	@command -v chromium >/dev/null 2>&1 || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null 2>&1)) || { echo "make test: the console's browser tests need Debian's chromium: run 'apt-get update && apt-get install -y chromium fonts-noto-cjk' as root, then make test again"; exit 1; }
 
-test: $(STAMP) browser
+# axe-core (pinned in tests/a11y/package-lock.json, its sha512 checked by npm ci) for the
+# console's accessibility test; npm is Debian's package.
+AXE := tests/a11y/node_modules/axe-core/axe.min.js
+$(AXE): tests/a11y/package.json tests/a11y/package-lock.json
+	@command -v npm >/dev/null 2>&1 || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null 2>&1)) || { echo "make test: the console's accessibility test needs npm: run 'apt-get install -y npm' as root, then make test again"; exit 1; }
+	cd tests/a11y && npm ci --no-audit --no-fund --silent
+	touch $(AXE)
+
+axe: $(AXE)
+
+test: $(STAMP) browser $(AXE)
 	$(BIN)/python -m bot kb check
 	$(BIN)/python -m pytest
 
@@ -44,4 +54,4 @@ else
 endif
 
 clean:
-	rm -rf $(VENV) var build *.egg-info
+	rm -rf $(VENV) var build *.egg-info tests/a11y/node_modules

@@ -25,7 +25,8 @@ def add_parser(sub: Any) -> None:
     """The `events` command and its actions."""
     events = sub.add_parser("events", help="staff: job fairs, training, notices")
     act = events.add_subparsers(dest="action", required=True, metavar="ACTION",
-                                help="add, import, publish, change, cancel, list or signups")
+                                help="add, import, publish, change, cancel, list, signups "
+                                     "or attendance")
     add = act.add_parser("add", help="a new draft event; prints its id")
     change = act.add_parser("change", help="change fields; tells subscribers and signed-up")
     change.add_argument("id", type=int)
@@ -55,6 +56,10 @@ def add_parser(sub: Any) -> None:
     signups = act.add_parser("signups", help="who signed up (decrypted CSV with --out)")
     signups.add_argument("id", type=int)
     signups.add_argument("--out", help="CSV file to write (0600, recorded in the audit log)")
+    attendance = act.add_parser("attendance", help="mark who came, then list every sign-up")
+    attendance.add_argument("id", type=int)
+    attendance.add_argument("--attended", default="", help="sign-up numbers that came: R12,E3")
+    attendance.add_argument("--no-show", default="", help="sign-up numbers that did not come")
 
 
 def run(args: argparse.Namespace, services: Any) -> int:
@@ -181,6 +186,27 @@ def cmd_signups(args: argparse.Namespace, services: Any) -> int:
     return 0
 
 
+def cmd_attendance(args: argparse.Namespace, services: Any) -> int:
+    """events attendance ID [--attended R1,E2] [--no-show R3]: mark (db/event_attendance.py,
+    as the console does), then one line per sign-up (number, kind, mark); last, how many
+    were marked."""
+    import getpass
+
+    from db.event_attendance import lines, mark
+
+    marks = [(r, True) for r in args.attended.split(",") if r.strip()] + \
+        [(r, False) for r in args.no_show.split(",") if r.strip()]
+    with services.sessions.begin() as session:
+        for ref, attended in marks:
+            mark(session, args.id, ref, attended=attended, now=services.clock(),
+                 by=getpass.getuser())
+        found = lines(session, args.id)
+    for line in found:
+        print(f"{line.ref} {line.kind} {line.state}")
+    print(len(marks))
+    return 0
+
+
 def cmd_import(args: argparse.Namespace, services: Any) -> int:
     """events import FILE.csv (bot/events_import.py)."""
     from bot.events_import import import_csv
@@ -189,4 +215,5 @@ def cmd_import(args: argparse.Namespace, services: Any) -> int:
 
 
 ACTIONS = {"add": cmd_add, "import": cmd_import, "publish": cmd_publish, "change": cmd_change,
-           "cancel": cmd_cancel, "list": cmd_list, "signups": cmd_signups}
+           "cancel": cmd_cancel, "list": cmd_list, "signups": cmd_signups,
+           "attendance": cmd_attendance}

@@ -105,16 +105,19 @@ def export_signups(services: Any, event_id: int, out: Path | None,
 def signup_table(residents: Sequence[Any], employers: Sequence[Any],
                  zone: ZoneInfo) -> list[list[Any]]:
     """An event's sign-ups as rows in SIGNUP_COLUMNS order (contacts decrypted)."""
-    table = [["居民", r.user_id, f"{r.created_at.astimezone(zone):%Y-%m-%d %H:%M}",
-              "", "", "", "", "", ""] for r in residents]
-    table += [["用人单位", e.user_id, f"{e.created_at.astimezone(zone):%Y-%m-%d %H:%M}",
-               e.company, e.credit_code, e.contact, e.phone, e.positions,
-               e.accommodations] for e in employers]
+    from db.event_attendance import STATE_NAMES, ref_of
+
+    table = [["居民", ref_of(r), r.user_id, f"{r.created_at.astimezone(zone):%Y-%m-%d %H:%M}",
+              "", "", "", "", "", "", STATE_NAMES[r.attended]] for r in residents]
+    table += [["用人单位", ref_of(e), e.user_id,
+               f"{e.created_at.astimezone(zone):%Y-%m-%d %H:%M}", e.company, e.credit_code,
+               e.contact, e.phone, e.positions, e.accommodations, STATE_NAMES[e.attended]]
+              for e in employers]
     return table
 
 
-SIGNUP_COLUMNS = ("报名类型", "用户", "报名时间", "单位名称", "统一社会信用代码", "联系人",
-                  "联系电话", "招聘岗位", "无障碍条件")
+SIGNUP_COLUMNS = ("报名类型", "报名编号", "用户", "报名时间", "单位名称", "统一社会信用代码",
+                  "联系人", "联系电话", "招聘岗位", "无障碍条件", "到场情况")
 
 
 def write_private_csv(out: Path, header: Sequence[str], table: Iterable[Sequence[Any]]) -> None:

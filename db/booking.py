@@ -160,9 +160,9 @@ def cancel_slot(session: Session, slot_id: int, *, reason: str,
     """Staff cancel a slot: every booking on it is cancelled (seats back); returns them."""
     slot = get_slot(session, slot_id)
     if not reason.strip():
-        raise SlotError("reason: required")
+        raise SlotError("请填写取消原因，它会发给已预约的人", "reason")
     if slot.status == "cancelled":
-        raise SlotError(f"slot {slot_id} is already cancelled")
+        raise SlotError(f"时段 #{slot_id} 已经取消过了")
     slot.status, slot.cancel_reason = "cancelled", reason.strip()
     booked = list(session.scalars(select(Booking).where(Booking.slot_id == slot_id,
                                                         Booking.status.in_(ACTIVE))).all())

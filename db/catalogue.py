@@ -23,7 +23,12 @@ MODES = ("在窗口", "上门", "电话", "视频")
 
 
 class CatalogueError(ValueError):
-    """A service field is missing or not acceptable; the message is one line."""
+    """A service field is missing or not acceptable; the message is one line in Chinese (what
+    is wrong, what to do); `field` names the form field it is about, when there is one."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def list_services(session: Session, *, include_retired: bool = False) -> Sequence[Service]:
@@ -38,7 +43,7 @@ def get_service(session: Session, service_id: int) -> Service:
     """The service `service_id`; CatalogueError when there is none."""
     service = session.get(Service, service_id)
     if service is None:
-        raise CatalogueError(f"no service with id {service_id}")
+        raise CatalogueError(f"没有编号为 {service_id} 的服务，请在服务目录里查看编号")
     return service
 
 
@@ -53,10 +58,11 @@ def _clean(values: dict[str, Any]) -> dict[str, str]:
         if key == "modes":
             unknown = [m for m in value.replace(",", "、").split("、") if m and m not in MODES]
             if unknown:
-                raise CatalogueError(f"modes: {unknown[0]} is not one of {'、'.join(MODES)}")
+                raise CatalogueError(f"办理方式“{unknown[0]}”不认识，只能是{'、'.join(MODES)}，"
+                                     "多个用顿号分开", "modes")
             value = "、".join(m for m in value.replace(",", "、").split("、") if m)
         if key == "name" and not 1 <= len(value) <= 64:
-            raise CatalogueError("name: 1 to 64 characters")
+            raise CatalogueError("请填写服务名称，最多 64 个字", "name")
         clean[key] = value
     return clean
 
@@ -65,9 +71,10 @@ def add_service(session: Session, *, code: str, now: datetime, **values: Any) ->
     """A new service (`name` required); CatalogueError for a bad field or a taken code."""
     clean = _clean(values)
     if not clean.get("name"):
-        raise CatalogueError("name: required")
+        raise CatalogueError("请填写服务名称", "name")
     if not code or session.scalar(select(Service.id).where(Service.code == code)) is not None:
-        raise CatalogueError(f"code: {code or '(empty)'} is empty or already used")
+        raise CatalogueError(f"编号“{code}”已被别的服务使用，请换一个" if code else
+                             "请填写编号（小写英文和连字符，如 job-club）", "code")
     service = Service(code=code, created_at=now, **{f: "" for f in FIELDS})
     for key, value in clean.items():
         setattr(service, key, value)

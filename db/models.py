@@ -390,7 +390,8 @@ class SubscriptionOffer(Base):
 
 
 class EventSignup(Base):
-    """A resident signed up to attend (status active or cancelled); holds one seat if active."""
+    """A resident signed up to attend (status active or cancelled); holds one seat if active;
+    whether they came, once staff mark it (db/event_attendance.py)."""
 
     __tablename__ = "event_signups"
     __table_args__ = (UniqueConstraint("event_id", "user_id", name="ux_event_signups"),)
@@ -399,6 +400,9 @@ class EventSignup(Base):
     user_id: Mapped[str] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[utc] = mapped_column(default=utcnow)
+    attended: Mapped[bool | None] = mapped_column()  # None: not marked; staff mark it
+    attendance_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attendance_by: Mapped[str | None] = mapped_column(String(64))  # staff name or OS user
 
 
 class EmployerSignup(Base):
@@ -417,6 +421,9 @@ class EmployerSignup(Base):
     accommodations: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="active")  # active, withdrawn
     created_at: Mapped[utc] = mapped_column(default=utcnow)
+    attended: Mapped[bool | None] = mapped_column()  # as EventSignup
+    attendance_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attendance_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class EventNotice(Base):

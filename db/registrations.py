@@ -61,7 +61,7 @@ def change_status(session: Session, registration_id: int, status: str, *, on: da
     if status not in STATUSES:
         raise RegistrationError(f"状态只能是：{'、'.join(STATUSES)}")
     if on > now.date():
-        raise RegistrationError("日期不能晚于今天")
+        raise RegistrationError("生效日期不能晚于今天，请改成今天或以前的日期")
     row.status, row.status_on, row.updated_at = status, on, now
     change = RegistrationStatus(registration_id=row.id, status=status, effective_on=on,
                                 note=note.strip()[:1000], by=by, at=now)

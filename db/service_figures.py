@@ -60,17 +60,24 @@ def four_ones(session: Session, start: datetime, end: datetime) -> list[tuple[st
 
 
 def events_in(session: Session, start: datetime, end: datetime) -> dict[str, int]:
-    """Events starting in [start, end) that were not cancelled, their resident sign-ups, and
-    the employers (distinct credit codes) signed up to them."""
+    """Events starting in [start, end) that were not cancelled; their residents signed up and
+    how many of them staff marked as come (or not); the employers (distinct credit codes)
+    signed up to them and those marked as come."""
     held = select(Event.id).where(Event.start_at >= start, Event.start_at < end,
                                   Event.status.in_(("published", "changed", "finished")))
     events = session.scalar(select(func.count()).select_from(held.subquery())) or 0
-    residents = session.scalar(select(func.count()).select_from(EventSignup).where(
-        EventSignup.event_id.in_(held), EventSignup.status == "active")) or 0
-    employers = session.scalar(select(func.count(func.distinct(EmployerSignup.credit_code)))
-                               .where(EmployerSignup.event_id.in_(held),
-                                      EmployerSignup.status == "active")) or 0
-    return {"events": events, "residents": residents, "employers": employers}
+    marks = dict(session.execute(
+        select(EventSignup.attended, func.count()).where(
+            EventSignup.event_id.in_(held), EventSignup.status == "active")
+        .group_by(EventSignup.attended)).all())
+    firms = select(func.count(func.distinct(EmployerSignup.credit_code))).where(
+        EmployerSignup.event_id.in_(held), EmployerSignup.status == "active")
+    return {"events": events, "residents": sum(marks.values()),
+            "residents_attended": marks.get(True, 0), "residents_absent": marks.get(False, 0),
+            "residents_unmarked": marks.get(None, 0),
+            "employers": session.scalar(firms) or 0,
+            "employers_attended": session.scalar(
+                firms.where(EmployerSignup.attended.is_(True))) or 0}
 
 
 def booking_rows(session: Session, zone: ZoneInfo) -> list[list[Any]]:

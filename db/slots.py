@@ -23,7 +23,12 @@ MAX_CAPACITY, MAX_MINUTES, MAX_WEEKS = 1000, 480, 53
 
 
 class SlotError(ValueError):
-    """A slot cannot be made or changed as asked; the message is one line."""
+    """A slot cannot be made or changed as asked; the message is one line in Chinese (what
+    is wrong, what to do); `field` names the form field it is about, when there is one."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def local_start(text: str, zone: ZoneInfo = SHANGHAI) -> datetime:
@@ -31,7 +36,8 @@ def local_start(text: str, zone: ZoneInfo = SHANGHAI) -> datetime:
     try:
         naive = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
     except ValueError:
-        raise SlotError(f'start: "{text}" is not "YYYY-MM-DD HH:MM"') from None
+        raise SlotError(f"开始时间“{text.strip()}”看不懂，请按“2026-12-01 14:30”的格式填写",
+                        "start") from None
     return naive.replace(tzinfo=zone).astimezone(ZoneInfo("UTC"))
 
 
@@ -46,18 +52,18 @@ def add_slot(session: Session, *, service_id: int, starts_at: datetime, minutes:
     try:
         service = get_service(session, service_id)
     except CatalogueError as exc:
-        raise SlotError(str(exc)) from None
+        raise SlotError(str(exc), "service") from None
     if service.retired_at is not None:
-        raise SlotError(f"service {service_id} is retired")
+        raise SlotError(f"服务 #{service_id} 已停用，不能再加时段；请选一个在用的服务", "service")
     if starts_at <= now:
-        raise SlotError("start: is in the past")
+        raise SlotError("开始时间已经过去，请填写以后的时间", "start")
     if not 1 <= minutes <= MAX_MINUTES:
-        raise SlotError(f"minutes: 1 to {MAX_MINUTES}")
+        raise SlotError(f"时长要在 1 到 {MAX_MINUTES} 分钟之间", "minutes")
     if not 1 <= capacity <= MAX_CAPACITY:
-        raise SlotError(f"capacity: 1 to {MAX_CAPACITY}")
+        raise SlotError(f"名额要在 1 到 {MAX_CAPACITY} 人之间", "capacity")
     place = (place or "").strip()
     if not 1 <= len(place) <= 200:
-        raise SlotError("place: 1 to 200 characters")
+        raise SlotError("请填写地点，最多 200 个字", "place")
     slot = Slot(service_id=service_id, starts_at=starts_at, minutes=minutes, capacity=capacity,
                 taken=0, place=place, status="open", created_at=now)
     session.add(slot)
@@ -71,10 +77,12 @@ def weekly_starts(first: datetime, days: Sequence[str], until: date,
     wanted = {d.strip().upper()[:3] for d in days if d.strip()}
     unknown = wanted - set(WEEKDAYS)
     if not wanted or unknown:
-        raise SlotError(f"weekly: use {','.join(WEEKDAYS)}")
+        raise SlotError(f"每周重复的星期几写法不对，请用 {','.join(WEEKDAYS)}（星期一到星期日）",
+                        "weekly")
     local = first.astimezone(zone)
     if until < local.date() or (until - local.date()).days > MAX_WEEKS * 7:
-        raise SlotError(f"until: on or after the start date, at most {MAX_WEEKS} weeks later")
+        raise SlotError(f"“重复到哪一天”要在第一次的日期当天或以后，最多 {MAX_WEEKS} 周以内",
+                        "until")
     starts, day = [], local.date()
     while day <= until:
         if WEEKDAYS[day.weekday()] in wanted:
@@ -82,7 +90,8 @@ def weekly_starts(first: datetime, days: Sequence[str], until: date,
             starts.append(moment.astimezone(ZoneInfo("UTC")))
         day += timedelta(days=1)
     if not starts:
-        raise SlotError("weekly: no such weekday between the start and until")
+        raise SlotError("从开始日期到“重复到哪一天”之间没有选中的星期几，请多选几天或把日期放远",
+                        "weekly")
     return starts
 
 
@@ -112,7 +121,7 @@ def get_slot(session: Session, slot_id: int) -> Slot:
     """The slot `slot_id`; SlotError when there is none."""
     slot = session.get(Slot, slot_id)
     if slot is None:
-        raise SlotError(f"no slot with id {slot_id}")
+        raise SlotError(f"没有编号为 {slot_id} 的时段，请在时段列表里查看编号")
     return slot
 
 

@@ -65,11 +65,11 @@ class Entry:
         lists = ("audience", "questions")
         missing = [k for k in texts + lists if k not in data]
         if missing:
-            raise ValueError("missing " + ", ".join(missing))
+            raise ValueError("缺少这些项：" + "、".join(missing))
         bad = [k for k in texts + ("detail", "now") if not isinstance(data.get(k, ""), str)]
         bad += [k for k in lists + ("keywords",) if not _str_list(data.get(k, []))]
         if bad:
-            raise ValueError("wrong type: " + ", ".join(bad))
+            raise ValueError("这些项的类型不对：" + "、".join(bad))
         return cls(**{k: data[k] for k in texts}, detail=data.get("detail", ""),
                    now=data.get("now", ""),
                    audience=tuple(data["audience"]), questions=tuple(data["questions"]),
@@ -84,8 +84,12 @@ def read_entry(path: Path) -> Entry:
     """Parse one entry file; raises ValueError naming the file when it is not valid."""
     try:
         return Entry.from_dict(tomllib.loads(path.read_text(encoding="utf-8")))
-    except (tomllib.TOMLDecodeError, ValueError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path.name}: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path.name}：TOML 格式不对（{exc}），请对照别的条目改正") from exc
+    except UnicodeDecodeError:
+        raise ValueError(f"{path.name}：不是 UTF-8 编码的文本，请用 UTF-8 保存") from None
+    except ValueError as exc:
+        raise ValueError(f"{path.name}：{exc}") from exc
 
 
 @dataclass(frozen=True)

@@ -60,27 +60,32 @@ def render_detail(entry: Entry) -> str:
     return entry.detail + citation(entry) + FOOTER if entry.detail else ""
 
 
+FIELD_NAMES = {"title": "标题", "answer": "回答", "source": "出处", "section": "条款",
+               "period": "适用期"}
+
+
 def _check_entry(path: Path, entry: Entry) -> list[str]:
     """Problems of one parsed entry."""
     name = path.name
     problems = []
     if entry.id != path.stem:
-        problems.append(f"{name}: id {entry.id!r} differs from the file name")
+        problems.append(f"{name}：编号 {entry.id} 和文件名不一致，请改成一样的")
     for key in ("title", "answer", "source", "section", "period"):
         if not getattr(entry, key).strip():
-            problems.append(f"{name}: {key} is empty")
+            problems.append(f"{name}：{FIELD_NAMES[key]}是空的，请填写")
     if len({normalize(q) for q in entry.questions if normalize(q)}) < MIN_QUESTIONS:
-        problems.append(f"{name}: fewer than {MIN_QUESTIONS} different questions")
+        problems.append(f"{name}：不同的问法少于 {MIN_QUESTIONS} 个，请再写几种人们会怎么问")
     unknown = sorted(set(entry.audience) - AUDIENCES)
     if unknown or not entry.audience:
-        problems.append(f"{name}: audience must be some of {sorted(AUDIENCES)}, not {unknown}")
+        problems.append(f"{name}：面向谁只能是 {'、'.join(sorted(AUDIENCES))}"
+                        f"（不认识：{'、'.join(unknown) or '空'}）")
     if len(render_answer(entry)) > MAX_REPLY:
-        problems.append(f"{name}: rendered answer has {len(render_answer(entry))} characters")
+        problems.append(f"{name}：回答连出处共 {len(render_answer(entry))} 个字，超过 {MAX_REPLY} 个字，请缩短")
     if len(render_detail(entry)) > MAX_REPLY:
-        problems.append(f"{name}: rendered detail has {len(render_detail(entry))} characters")
+        problems.append(f"{name}：详细说明连出处共 {len(render_detail(entry))} 个字，超过 {MAX_REPLY} 个字，请缩短")
     texts = (entry.title, entry.answer, entry.detail, *entry.questions, *entry.keywords)
     if any(LONG_NUMBER.search(text.replace(" ", "")) for text in texts):
-        problems.append(f"{name}: a run of 7 or more digits (a phone number?)")
+        problems.append(f"{name}：有连续 7 位以上的数字（像电话号码），电话等联系方式只能来自配置，请删去")
     return problems
 
 
@@ -91,7 +96,7 @@ def check(folder: Path | None = None) -> list[str]:
     seen: dict[str, str] = {}
     paths = sorted(folder.glob("*.toml"))
     if not paths:
-        return [f"{folder}: no entry files"]
+        return [f"{folder}：没有知识条目文件"]
     for path in paths:
         try:
             entry = read_entry(path)
@@ -101,7 +106,7 @@ def check(folder: Path | None = None) -> list[str]:
         problems += _check_entry(path, entry)
         for question in dict.fromkeys(normalize(q) for q in entry.questions):
             if question in seen and seen[question] != entry.id:
-                problems.append(f"{path.name}: question {question!r} also in {seen[question]}")
+                problems.append(f"{path.name}：问法“{question}”和 {seen[question]} 里的重复了，请删去一个")
             seen.setdefault(question, entry.id)
     return problems
 

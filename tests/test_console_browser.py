@@ -1,7 +1,8 @@
 """The console in a real browser (Debian's chromium driven by Playwright): a person logs in,
 changes a registration to 已就业 and sees the dashboard count it, answers a handoff, teaches
 the bot a question, downloads an export and the yearly report; adds a slot and finds a chat
-booking on its roster, publishes an event and sees the notice reach the simulator.
+booking on its roster, publishes an event and sees the notice reach the simulator, and marks
+the resident who signed up in the chat as come.
 Screenshots of every page go to $BOT_SCREENSHOTS (a temporary folder otherwise)."""
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from openpyxl import load_workbook
 from werkzeug.serving import make_server
 
 from db.catalogue import seed_services
-from db.models import Handoff
+from db.models import Event, EventSignup, Handoff
 from tests.console import PASSWORDS, add_accounts, entries_copy
 from tests.dialog import another_app, register, rows, run, say
 from tests.event_helpers import add_subscribers
@@ -217,7 +218,14 @@ def test_slots_and_events_in_the_browser(live: Any, browser: Any) -> None:
     [notice] = chat.api_messages("br-subscriber")
     assert notice.startswith("【活动通知】") and "河北区残疾人专场招聘会" in notice
     shoot(page, "17-event-published")
+    [event] = rows(chat, Event)
+    say(chat, "br-subscriber", f"报名 {event.id}")  # a job fair asks: resident or employer?
+    assert say(chat, "br-subscriber", "1").startswith("报名成功")
     page.get_by_role("link", name="查看报名的居民和用人单位").click()
+    [signup] = rows(chat, EventSignup)
+    page.get_by_role("button", name=f"R{signup.id} 已到场").click()
+    assert f"报名 R{signup.id}（居民）已标记为已到场" in page.inner_text("main")
+    assert rows(chat, EventSignup)[0].attended is True
     shoot(page, "18-signups")
     page.get_by_role("link", name="活动与通知").click()
     shoot(page, "19-events")

@@ -49,5 +49,5 @@ def test_a_draft_that_fails_kb_check_is_not_written(
                  "source": "某文件", "section": "一", "period": "2026年",
                  "csrf_token": token(client, "/admin/knowledge/new")}
         page = client.post("/admin/knowledge/new", data=draft).get_data(as_text=True)
-        assert "fewer than 5 different questions" in page and "7 or more digits" in page
+        assert "问法少于 5 个" in page and "连续 7 位以上的数字" in page
         assert not (folder / "bus-fares.toml").exists()

@@ -152,14 +152,14 @@ def test_load_uses_its_own_tokenizer_and_leaves_logging_alone(folder):
 def test_read_entry_rejects_missing_keys(tmp_path):
     path = tmp_path / "broken.toml"
     path.write_text('id = "broken"\ntitle = "缺字段"\n', encoding="utf-8")
-    with pytest.raises(ValueError, match="broken.toml: missing answer, source"):
+    with pytest.raises(ValueError, match="broken.toml：缺少这些项：answer、source"):
         read_entry(path)
 
 
 def test_entry_from_dict_rejects_wrong_types():
     data = {"id": "x", "title": "t", "audience": "jobseeker", "questions": ["q"] * 5,
             "answer": "a", "source": "s", "section": "s", "period": "p"}
-    with pytest.raises(ValueError, match="wrong type: audience"):
+    with pytest.raises(ValueError, match="这些项的类型不对：audience"):
         Entry.from_dict(data)
 
 
@@ -212,18 +212,19 @@ def test_check_reports_each_problem(tmp_path):
         '\nanswer = "a"\nsection = "s"\nperiod = "p"\n', encoding="utf-8")
     (tmp_path / "bad.toml").write_text('id = "bad\n', encoding="utf-8")
     problems = check(tmp_path)
-    assert [p.split(":")[0] for p in problems] == [
+    assert [p.split("：")[0] for p in problems] == [
         "bad.toml", "few.toml", "good.toml", "long.toml", "long.toml", "nosource.toml",
         "phone.toml", "renamed.toml"]
-    assert "question '问题一' also in copy" in problems[2]
-    assert "rendered answer has" in problems[3] and "rendered detail has" in problems[4]
-    assert "missing source" in problems[5]
-    assert "7 or more digits" in problems[6]
-    assert "differs from the file name" in problems[7]
+    assert "TOML 格式不对" in problems[0] and "问法少于 5 个" in problems[1]
+    assert "问法“问题一”和 copy 里的重复了" in problems[2]
+    assert "回答连出处共" in problems[3] and "详细说明连出处共" in problems[4]
+    assert "缺少这些项：source" in problems[5]
+    assert "连续 7 位以上的数字" in problems[6]
+    assert "和文件名不一致" in problems[7]
 
 
 def test_check_reports_an_empty_folder(tmp_path):
-    assert check(tmp_path) == [f"{tmp_path}: no entry files"]
+    assert check(tmp_path) == [f"{tmp_path}：没有知识条目文件"]
 
 
 def test_ask_reports_decision_and_ranking(kb):

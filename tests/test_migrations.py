@@ -90,3 +90,34 @@ def test_the_migrations_build_exactly_the_schema_the_models_describe(database: s
             assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()
+
+
+def test_0011_adds_event_attendance_and_keeps_the_sign_ups_both_ways(database: str,
+                                                                      services) -> None:
+    from db.models import EventSignup
+    from tests.event_helpers import new_event
+
+    engine = make_engine(database)
+    config = alembic_config(engine)
+    columns = {"attended", "attendance_at", "attendance_by"}
+    try:
+        event_id = new_event(services)
+        with services.sessions.begin() as session:
+            at = services.clock()
+            session.add(EventSignup(event_id=event_id, user_id="came", created_at=at,
+                                    attended=True, attendance_at=at, attendance_by="clerk"))
+        command.downgrade(config, "0010")
+        for table in ("event_signups", "employer_signups"):
+            assert not columns & {c["name"] for c in inspect(engine).get_columns(table)}
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT user_id FROM event_signups")).all() == \
+                [("came",)]
+        upgrade(engine)
+        for table in ("event_signups", "employer_signups"):
+            assert columns <= {c["name"] for c in inspect(engine).get_columns(table)}
+        with services.sessions.begin() as session:
+            [row] = session.query(EventSignup).all()
+            assert (row.user_id, row.attended, row.attendance_by) == ("came", None, None)
+    finally:
+        upgrade(engine)
+        engine.dispose()

@@ -108,6 +108,26 @@ def init_console(app: Flask) -> None:
         app.register_blueprint(blueprint)
         menu.append((f"{blueprint.name}.index", label, admin_only))
     app.jinja_env.globals["console_menu"] = menu
+    for code in ERRORS:
+        app.register_error_handler(code, _error_page)
+
+
+# The console's refusals in Chinese: what happened, what to do (other paths keep Flask's).
+ERRORS = {400: ("请求没有完成", "页面可能已经过期，或表单不完整。请刷新页面，重新填写后再提交一次。"),
+          403: ("没有权限", "这个页面只有管理员能用。需要时请联系管理员。"),
+          404: ("找不到这个页面", "它可能已被删除，或编号不对。请从菜单重新进入。"),
+          405: ("请求没有完成", "请从页面上的按钮或链接进入，不要直接输入地址。")}
+
+
+def _error_page(error: Any) -> Any:
+    """A Chinese page for 400/403/404/405 under /admin; elsewhere Flask's own answer."""
+    code = getattr(error, "code", 500)
+    if not request.path.startswith("/admin") or code not in ERRORS:
+        return error
+    from flask import render_template
+
+    heading, advice = ERRORS[code]
+    return render_template("admin/error.html", heading=heading, advice=advice), code
 
 
 def _load_user(user_id: str) -> ConsoleUser | None:

@@ -44,8 +44,9 @@ def slot_form(db: object) -> SlotForm:
 
 
 @blueprint.get("/")
-def index() -> str:
-    """The catalogue, then the slots from a week ago on, then the add-slot form."""
+def index(form: SlotForm | None = None) -> str:
+    """The catalogue, then the slots from a week ago on, then the add-slot form (the form as
+    the person filled it, with its errors, when adding a slot failed)."""
     bot = services()
     with bot.sessions.begin() as db:
         catalogue = list_services(db, include_retired=True)
@@ -54,9 +55,16 @@ def index() -> str:
                   s.capacity, s.place, s.status)
                  for s in list_slots(db, since=bot.clock() - timedelta(days=7))]
         rows = [(s.id, s.name, s.modes, s.retired_at) for s in catalogue]
-        form = slot_form(db)
+        form = form or slot_form(db)
     return render_template("admin/bookings.html", services=rows, slots=slots, form=form,
                            action=ActionForm())
+
+
+def field_error(form: Any, exc: Any, default: str) -> None:
+    """The db/ function's Chinese message next to the field it names (else `default`)."""
+    field = getattr(form, getattr(exc, "field", "") or default, None) or getattr(form, default)
+    field.errors = [*field.errors, f"{exc}。"]
+    flash("没有保存：请按标出的提示改正，其他填好的内容都还在。")
 
 
 def _values(form: ServiceForm) -> dict[str, str]:
@@ -77,8 +85,7 @@ def new_service() -> object:
             flash(f"已添加服务“{name}”。")
             return redirect(url_for("admin_bookings.index"))
         except CatalogueError as exc:
-            form.code.errors = [*form.code.errors, f"没有保存：{exc}（编号为空或已被使用）"
-                                if "code" in str(exc) else f"没有保存：{exc}"]
+            field_error(form, exc, "code")
     return render_template("admin/service.html", form=form, service=None)
 
 
@@ -97,7 +104,7 @@ def service(service_id: int) -> object:
             flash(f"服务“{form.name.data}”已保存。")
             return redirect(url_for("admin_bookings.index"))
         except CatalogueError as exc:
-            form.modes.errors = [*form.modes.errors, f"没有保存：{exc}"]
+            field_error(form, exc, "modes")
     return render_template("admin/service.html", form=form, service=info,
                            action=ActionForm())
 

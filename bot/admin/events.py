@@ -19,6 +19,7 @@ from bot.broadcast import Broadcaster
 from db.events import (FIELDS, EventError, cancel_event, change_event, create_event, get_event,
                        list_events, publish_event, upcoming)
 from db.notices import deliveries
+from db.service_figures import events_in, year_bounds
 
 blueprint = Blueprint("admin_events", __name__, url_prefix="/admin/events",
                       template_folder="templates")
@@ -28,16 +29,31 @@ SEND_NOW = 5  # batches of up to 1,000 sent in the request; the scheduler sends 
 
 
 def events_card(db: Session, bot: Any) -> Card:
-    """Open events still to come, the next one named."""
+    """Open events still to come, the next one named; this year's attendance as marked."""
+    zone = ZoneInfo(bot.settings.bot.timezone)
     coming = upcoming(db, now=bot.clock(), limit=10_000)
     lines = ("没有将要举办的活动",)
     if coming:
-        start = coming[0].start_at.astimezone(ZoneInfo(bot.settings.bot.timezone))
+        start = coming[0].start_at.astimezone(zone)
         lines = (f"最近：{coming[0].title}（{start:%m月%d日 %H:%M}）",)
+    held = events_in(db, *year_bounds(bot.clock().astimezone(zone).year, zone))
+    lines += (f"今年活动到场：居民 {held['residents_attended']} 人次"
+              f"（报名 {held['residents']}），用人单位 {held['employers_attended']} 家",)
     return Card("将要举办的活动", f"{len(coming)} 个", lines, ("admin_events.index", "管理活动"))
 
 
 CARDS.append(events_card)
+
+
+NOT_SAVED = "没有保存：请按标出的提示改正，其他填好的内容都还在。"
+
+
+def place_errors(form: EventForm, exc: EventError) -> None:
+    """Each problem next to its field (the whole message under the title when it names none)."""
+    for name, message in (exc.fields or {"title": str(exc)}).items():
+        field = getattr(form, name, None) or form.title
+        field.errors = [*field.errors, message + "。"]
+    flash(NOT_SAVED)
 
 
 def send_now() -> None:
@@ -81,7 +97,9 @@ def new() -> object:
             flash("活动已保存为草稿。检查无误后请点“发布并通知订阅的人”。")
             return redirect(url_for("admin_events.show", event_id=event_id))
         except EventError as exc:
-            form.title.errors = [*form.title.errors, f"没有保存：{exc}"]
+            place_errors(form, exc)
+    elif form.errors:
+        flash(NOT_SAVED)
     return render_template("admin/event_new.html", form=form)
 
 
@@ -109,12 +127,14 @@ def show(event_id: int) -> object:
                 queued = change_event(db, event_id, now=bot.clock(),
                                       urgent=bool(form.urgent.data), **_values(form))
         except EventError as exc:
-            form.title.errors = [*form.title.errors, f"没有保存：{exc}"]
+            place_errors(form, exc)
         else:
             if queued:
                 send_now()
             flash("活动已修改。" + (f"变更通知已发给 {queued} 人。" if queued else ""))
             return redirect(url_for("admin_events.show", event_id=event_id))
+    if form.errors:
+        flash(NOT_SAVED)
     return render_template("admin/event.html", e=info, form=form, publish=PublishForm(),
                            cancel=ReasonForm(), notices=notices)
 

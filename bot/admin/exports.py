@@ -7,7 +7,7 @@ import csv
 import io
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, flash, render_template, request
 from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,7 +36,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 def index() -> str:
     """What can be downloaded."""
     year = services().clock().year
-    return render_template("admin/exports.html", form=ActionForm(), year=year)
+    return render_template("admin/exports.html", form=ActionForm(), year=year, year_error="")
 
 
 def _registrations(db: Session, zone: ZoneInfo) -> tuple[list[str], list[list[object]]]:
@@ -123,9 +123,13 @@ def report() -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     bot = services()
-    year = request.form.get("year", type=int) or bot.clock().year
-    if not 2020 <= year <= 2100:
-        abort(400)
+    text = request.form.get("year", "").strip()
+    if not (text.isdigit() and len(text) == 4 and 2020 <= int(text) <= 2100):
+        flash("没有生成：请按标出的提示改正年份。")
+        return render_template("admin/exports.html", form=ActionForm(), year=text[:20],
+                               year_error=f"年份“{text[:20]}”不对，请填写 2020 到 2100 之间"
+                               "的四位数字，如 2026。")  # type: ignore[return-value]
+    year = int(text)
     body = yearly_report(bot, year)
     with bot.sessions.begin() as db:
         audit(db, "report_docx", actor=actor(), now=bot.clock(), subject_hash="",

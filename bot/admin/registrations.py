@@ -45,14 +45,18 @@ def index() -> str:
         rows = [(r.id, r.ref, r.street, r.category or "待核对", r.job_kinds, r.status,
                  r.created_at, r.education in regs.COLLEGE)
                 for r in db.scalars(regs.filtered(chosen).limit(PAGE))]
+    raw = {n: request.args.get(n, "").strip() for n in ("since", "until")}
+    bad = [n for n, text in raw.items() if text and getattr(chosen, n) is None]
     return render_template("admin/registrations.html", rows=rows, f=chosen, page=PAGE,
+                           raw=raw, bad=bad,
                            streets=bot.settings.district.streets, statuses=regs.STATUSES,
                            categories=list(CATEGORIES.values()), job_kinds=JOB_KINDS)
 
 
 @blueprint.get("/<int:registration_id>")
-def show(registration_id: int) -> str:
-    """One registration, decrypted for staff; the view is written to the audit log."""
+def show(registration_id: int, **filled: object) -> str:
+    """One registration, decrypted for staff; the view is written to the audit log. `filled`
+    holds a form as the person sent it (with its errors) when saving it failed."""
     bot = services()
     with bot.sessions.begin() as db:
         row = db.get(Registration, registration_id) or abort(404)
@@ -70,11 +74,14 @@ def show(registration_id: int) -> str:
             "goal": plan.goal, "responsible": plan.responsible,
             "steps": [(s.id, s.due_on, s.action, s.responsible, s.done_on)
                       for s in regs.steps(db, plan)]}
-    status = StatusForm(status=person["status"], on=bot.clock().date())
-    plan_form = PlanForm(data=plan_view and {k: plan_view[k] for k in ("goal", "responsible")})
+    status = filled.get("status") or StatusForm(formdata=None, status=person["status"],
+                                                on=bot.clock().date())
+    plan_form = filled.get("plan_form") or PlanForm(
+        formdata=None, data=plan_view and {k: plan_view[k] for k in ("goal", "responsible")})
     return render_template("admin/registration.html", p=person, changes=changes,
                            plan=plan_view, status=status, plan_form=plan_form,
-                           step=StepForm(), done=ActionForm(), today=bot.clock().date(),
+                           step=filled.get("step") or StepForm(formdata=None),
+                           done=ActionForm(), today=bot.clock().date(),
                            masked_phone=mask_phone(person["phone"]))
 
 
@@ -83,8 +90,7 @@ def _back(registration_id: int, anchor: str = "") -> object:
                     + anchor)
 
 
-def _errors(form: object) -> str:
-    return "；".join(e for errors in form.errors.values() for e in errors)  # type: ignore[attr-defined]
+KEPT = "没有{}：请按标出的提示改正，其他填好的内容都还在。"
 
 
 @blueprint.post("/<int:registration_id>/status")
@@ -93,8 +99,8 @@ def change_status(registration_id: int) -> object:
     form = StatusForm()
     bot = services()
     if not form.validate_on_submit():
-        flash("没有保存：" + _errors(form))
-        return _back(registration_id, "#status-section")
+        flash(KEPT.format("保存"))
+        return show(registration_id, status=form)
     try:
         with bot.sessions.begin() as db:
             change = regs.change_status(db, registration_id, form.status.data, on=form.on.data,
@@ -103,7 +109,9 @@ def change_status(registration_id: int) -> object:
                   detail=f"登记 #{registration_id} → {change.status}")
         flash(f"状态已改为“{form.status.data}”（{form.on.data:%Y-%m-%d}）。")
     except regs.RegistrationError as exc:
-        flash(f"没有保存：{exc}")
+        form.on.errors = [*form.on.errors, f"{exc}。"]
+        flash(KEPT.format("保存"))
+        return show(registration_id, status=form)
     return _back(registration_id, "#status-section")
 
 
@@ -119,7 +127,8 @@ def save_plan(registration_id: int) -> object:
                            responsible=form.responsible.data, now=bot.clock())
         flash("一人一策计划已保存。")
     else:
-        flash("没有保存：" + _errors(form))
+        flash(KEPT.format("保存"))
+        return show(registration_id, plan_form=form)
     return _back(registration_id, "#plan-section")
 
 
@@ -129,8 +138,8 @@ def add_step(registration_id: int) -> object:
     form = StepForm()
     bot = services()
     if not form.validate_on_submit():
-        flash("没有添加：" + _errors(form))
-        return _back(registration_id, "#plan-section")
+        flash(KEPT.format("添加"))
+        return show(registration_id, step=form)
     with bot.sessions.begin() as db:
         plan = regs.plan_of(db, registration_id)
         if plan is None:

@@ -15,8 +15,8 @@ from db.registrations import (EMPLOYMENT_TARGET, counts_by_status, employed_by_s
                               employed_by_year, registered_in)
 from db.service_figures import bookings_by_status, events_in, four_ones, year_bounds
 
-ATTENDANCE_NOTE = ("活动的到场人数暂不登记，表中为报名人次；服务的到场由工作人员在工作台"
-                   "“服务与预约”的名单上标记。")
+ATTENDANCE_NOTE = ("到场人数按工作人员登记的到场记录统计：服务在工作台“服务与预约”的名单上标记，"
+                   "活动在“活动与通知”的报名名单上标记；没有标记的不算到场。")
 
 
 def _in_year(column: Any, year: int) -> Any:
@@ -54,7 +54,11 @@ def figures(db: Any, year: int, zone_name: str = "Asia/Shanghai") -> list[tuple[
              ("其中未到场（人次）", str(booked["no_show"])),
              ("本年度举办招聘会等活动（场）", str(held["events"])),
              ("活动报名的居民（人次）", str(held["residents"])),
-             ("报名参加招聘的用人单位（家）", str(held["employers"]))]
+             ("其中到场的居民（人次）", str(held["residents_attended"])),
+             ("其中未到场的居民（人次）", str(held["residents_absent"])),
+             ("其中尚未登记到场情况（人次）", str(held["residents_unmarked"])),
+             ("报名参加招聘的用人单位（家）", str(held["employers"])),
+             ("其中到场招聘的用人单位（家）", str(held["employers_attended"]))]
     return rows
 
 

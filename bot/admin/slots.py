@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from bot.admin import actor, services
-from bot.admin.bookings import blueprint, slot_form
+from bot.admin.bookings import blueprint, index, slot_form
 from bot.admin.forms import ActionForm
 from bot.admin.service_forms import ReasonForm
 from bot.slot_cancel import cancel_and_tell
@@ -27,31 +27,36 @@ def _errors(form: Any) -> str:
 
 @blueprint.post("/slots")
 def add() -> object:
-    """Add one slot, or every week on the ticked days until the date given (all or nothing)."""
+    """Add one slot, or every week on the ticked days until the date given (all or nothing);
+    a refusal shows the form again as filled in, each problem next to its field."""
     bot = services()
     zone, now = ZoneInfo(bot.settings.bot.timezone), bot.clock()
     with bot.sessions.begin() as db:
         form = slot_form(db)
     if not form.validate_on_submit():
-        flash("没有添加：" + _errors(form))
-        return redirect(url_for("admin_bookings.index"))
+        flash("没有添加：请按标出的提示改正，其他填好的内容都还在。")
+        return index(form)
     first = form.start.data.replace(tzinfo=zone)
     try:
         starts = [first]
         if form.weekly.data or form.until.data:
-            if not (form.weekly.data and form.until.data):
-                raise SlotError("每周重复需要同时选星期几和“重复到哪一天”")
+            if not form.weekly.data:
+                raise SlotError("每周重复要选星期几（或把“重复到哪一天”清空）", "weekly")
+            if not form.until.data:
+                raise SlotError("每周重复要填“重复到哪一天”（或不选星期几）", "until")
             starts = [s for s in weekly_starts(first, form.weekly.data, form.until.data, zone)
                       if s > now]
         if not starts or starts[0] <= now:
-            raise SlotError("开始时间已经过去")
+            raise SlotError("开始时间已经过去，请填写以后的时间", "start")
         with bot.sessions.begin() as db:
             ids = [add_slot(db, service_id=form.service.data, starts_at=start,
                             minutes=form.minutes.data, capacity=form.capacity.data,
                             place=form.place.data, now=now).id for start in starts]
     except SlotError as exc:
-        flash(f"没有添加：{exc}")
-        return redirect(url_for("admin_bookings.index"))
+        field = getattr(form, exc.field, None) or form.start
+        field.errors = [*field.errors, f"{exc}。"]
+        flash("没有添加：请按标出的提示改正，其他填好的内容都还在。")
+        return index(form)
     flash(f"已添加 {len(ids)} 个时段。")
     return redirect(url_for("admin_bookings.index"))
 
