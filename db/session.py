@@ -7,6 +7,7 @@ SQLite runs in WAL mode with a busy timeout so several workers share the file wi
 from __future__ import annotations
 
 import fcntl
+import logging
 import threading
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,10 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+log = logging.getLogger(__name__)
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+CHECKPOINT_EVERY = 50  # commits of one process between two WAL checkpoints
 READ_ONLY = "bot_read_only"  # execution option of `read_connection`
 
 
@@ -52,6 +56,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # SQLite's automatic checkpoint runs inside the COMMIT that fills the WAL, so it would run
+    # (and fsync) while the writer lock is held; `WriterLock` checkpoints after releasing it.
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
 
 
@@ -87,6 +94,10 @@ class WriterLock:
     SQLite's own busy handler polls with sleeps of up to 100 ms, so under load a waiting
     writer often sleeps long after the lock is free. A blocking flock on a file beside the
     database wakes the next writer at once; the busy timeout stays as a last guard.
+
+    Every `CHECKPOINT_EVERY` commits of the process, the committing thread copies the WAL
+    back into the database (a PASSIVE checkpoint: it waits for nobody and nobody waits for
+    it) after letting the lock go, instead of SQLite doing it inside the COMMIT.
     """
 
     def __init__(self, path: Path) -> None:
@@ -95,6 +106,7 @@ class WriterLock:
         self._file = None
         self._owner: Any = None  # the DBAPI connection whose transaction holds the lock
         self._owner_connection: Connection | None = None  # and its SQLAlchemy connection
+        self._commits = 0
 
     def acquire(self, connection: Connection) -> None:
         """Before BEGIN: wait for the other threads, then for the other processes."""
@@ -116,11 +128,14 @@ class WriterLock:
         for name in ("do_commit", "do_rollback"):
             finish = getattr(dialect, name)
 
-            def finished(dbapi_connection: Any, _finish: Any = finish) -> None:
+            def finished(dbapi_connection: Any, _finish: Any = finish,
+                         _commit: bool = name == "do_commit") -> None:
                 try:
                     _finish(dbapi_connection)
                 finally:
                     self._release(_raw(dbapi_connection))
+                if _commit:
+                    self._checkpoint(_raw(dbapi_connection))
 
             setattr(dialect, name, finished)
 
@@ -128,6 +143,16 @@ class WriterLock:
         """A connection SQLAlchemy gave up on is closed without a ROLLBACK: release here."""
         if connection.invalidated and connection is self._owner_connection:
             self._release(self._owner)
+
+    def _checkpoint(self, dbapi_connection: Any) -> None:
+        """After every `CHECKPOINT_EVERY`-th commit: the WAL into the database, unlocked."""
+        self._commits += 1
+        if self._commits % CHECKPOINT_EVERY:
+            return
+        try:
+            dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+        except Exception:  # the commit stands; the next checkpoint copies these pages too
+            log.warning("WAL checkpoint failed", exc_info=True)
 
     def _release(self, dbapi_connection: Any) -> None:
         if self._owner is None or self._owner is not dbapi_connection:
