@@ -25,7 +25,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -184,13 +184,23 @@ class Pipeline:
         rows are read under the write lock, so the write cannot be stale.
         """
         services, now = self.services, self.services.clock()
-        if not locked:
-            with read_connection(services.engine) as connection:
+        # One connection for the read and the write: the read runs on its DBAPI cursor
+        # before any transaction is begun (SQLite: its own snapshot, no write lock); the
+        # session's first statement begins the write transaction on it.
+        with services.engine.connect() as connection:
+            loaded = None
+            if not locked:
                 loaded = state.load(connection, incoming.user_id, incoming.delivery_key, now)
-            if loaded.seen:
-                return self._again(incoming, slot)
-        with services.sessions() as session:
-            if locked:
+            if loaded is None or not loaded.seen:
+                return self._write(incoming, slot, connection, loaded, now)
+        return self._again(incoming, slot)
+
+    def _write(self, incoming: Incoming, slot: PassiveSlot | None, connection: Connection,
+               loaded: state.Loaded | None, now: datetime) -> tuple[str | None, list[int], str]:
+        """Answer and record in one write transaction on `connection`; `loaded` None: read
+        the state under the lock first (see `_transaction`)."""
+        with self.services.sessions(bind=connection) as session:
+            if loaded is None:
                 loaded = state.load(session.connection(), incoming.user_id,
                                     incoming.delivery_key, now, lock=True)
                 if loaded.seen:

@@ -12,15 +12,18 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from db.prepared import Prepared
 
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 CHECKPOINT_EVERY = 50  # commits of one process between two WAL checkpoints
 READ_ONLY = "bot_read_only"  # execution option of `read_connection`
+_BEGIN_IMMEDIATE = Prepared(text("BEGIN IMMEDIATE"))
 
 
 def make_engine(url: str) -> Engine:
@@ -67,7 +70,7 @@ def _sqlite_begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
     # what makes SQLite answer "database is locked" under concurrent writers. A read-only
     # connection begins nothing: each statement reads its own snapshot (WAL) and blocks nobody.
     if not connection.get_execution_options().get(READ_ONLY):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        _BEGIN_IMMEDIATE.execute(connection, {}).close()  # on the DBAPI cursor: every write
 
 
 def read_options(engine: Engine) -> dict[str, object]:
