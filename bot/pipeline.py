@@ -208,6 +208,11 @@ class Pipeline:
             reply = self._answer(session, incoming, loaded, now)
             inbound = self._inbound(incoming, reply, now)  # prepared before the lock is taken
             texts = [part for message in reply.texts for part in split_text(message)]
+            if len(texts) == 1 and not (session.in_transaction() or session.new
+                                        or session.dirty or session.deleted):
+                # The handler left no rows and there is one reply: the write needs no ORM.
+                return self._write_plain(connection, incoming, slot, loaded, reply, inbound,
+                                         texts[0], now)
             connection = session.connection()  # the write transaction begins here at latest
             inbound_id = state.record_inbound(connection, **inbound)
             if not reply.meta.get("erased"):  # after erasure there is no state to keep
@@ -218,6 +223,28 @@ class Pipeline:
                                                          texts, passive)
             session.commit()
         return passive_text, pending, reply.handler
+
+    def _write_plain(self, connection: Connection, incoming: Incoming,
+                     slot: PassiveSlot | None, loaded: state.Loaded, reply: Reply,
+                     inbound: dict[str, Any], text_: str, now: datetime
+                     ) -> tuple[str | None, list[int], str]:
+        """`_write` for the common case, the same rows without the ORM session: the inbound
+        record, the state and the one reply (passive, or queued for message/send)."""
+        with connection.begin():  # the write lock (SQLite) is taken here
+            inbound_id = state.record_inbound(connection, **inbound)
+            if not reply.meta.get("erased"):
+                state.save(connection, loaded, now)
+            user_id = reply.meta.get("erased") or incoming.user_id
+            if slot is not None and slot.claim():
+                state.record_passive(connection, user_id=user_id, text=text_,
+                                     inbound_id=inbound_id, created_at=self.services.clock())
+                return text_, [], reply.handler
+            # As Sender.enqueue: kept, not sent, for someone who unsubscribed.
+            status = "suppressed" if loaded.user.unsubscribed_at else "pending"
+            queued = state.record_queued(connection, user_id=incoming.user_id, text=text_,
+                                         status=status, inbound_id=inbound_id,
+                                         created_at=self.services.clock())
+        return None, [queued] if status == "pending" else [], reply.handler
 
     def _answer(self, session: Session, incoming: Incoming, loaded: state.Loaded,
                 now: datetime) -> Reply:

@@ -105,6 +105,10 @@ _INSERT_PASSIVE = Prepared(
     insert(OUTBOUND).values({**{c: bindparam(c) for c in ("user_id", "text", "inbound_id",
                                                           "created_at")},
                              "status": "passive", "attempts": 0, "urgent": False}))
+_INSERT_QUEUED = Prepared(
+    insert(OUTBOUND).values({**{c: bindparam(c) for c in ("user_id", "text", "status",
+                                                          "inbound_id", "created_at")},
+                             "attempts": 0, "urgent": False}).returning(OUTBOUND.c.id))
 # Every message runs these three (and the two writes above) on the DBAPI cursor (db/prepared.py).
 _FAST_READ, _FAST_READ_SEEN = Prepared(_READ), Prepared(_READ_SEEN)
 _FAST_UPDATE_CONVERSATION = Prepared(_UPDATE_CONVERSATION)
@@ -202,3 +206,11 @@ def record_passive(connection: Connection, *, user_id: str, text: str, inbound_i
     _INSERT_PASSIVE.execute(connection, {"user_id": user_id, "text": text,
                                          "inbound_id": inbound_id,
                                          "created_at": created_at}).close()
+
+
+def record_queued(connection: Connection, *, user_id: str, text: str, status: str,
+                  inbound_id: int, created_at: datetime) -> int:
+    """A reply for the outbox (`pending`, or `suppressed`), as `Sender.enqueue` adds it; its id."""
+    return int(_INSERT_QUEUED.first(connection, {
+        "user_id": user_id, "text": text, "status": status, "inbound_id": inbound_id,
+        "created_at": created_at}).id)
