@@ -6,6 +6,7 @@ the same handler: one line per event, Asia/Shanghai time, level, secrets redacte
 
 from __future__ import annotations
 
+import gc
 import logging.config
 from typing import Any
 
@@ -27,6 +28,15 @@ def post_fork(server: Any, worker: Any) -> None:
     and its records redacted as they are made."""
     logging.config.dictConfig(logconfig_dict)
     redact_records()
+
+
+def post_worker_init(worker: Any) -> None:
+    """Each worker, once the app is built: what start-up made (the knowledge base with jieba's
+    dictionary: most of the heap) is frozen out of the garbage collector's reach, so its full
+    collections no longer walk it (~100 ms each, about once per 2,000 messages under load).
+    A knowledge reload unfreezes it again (knowledge/live.py), so the old base can go."""
+    gc.collect()
+    gc.freeze()
 
 
 # The time and level come from our formatter; gunicorn's own format would repeat the time.

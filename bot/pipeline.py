@@ -30,7 +30,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -189,13 +189,23 @@ class Pipeline:
         rows are read under the write lock, so the write cannot be stale.
         """
         services, now = self.services, self.services.clock()
-        if not locked:
-            with read_connection(services.engine) as connection:
+        # One connection for the read and the write: the read runs on its DBAPI cursor
+        # before any transaction is begun (SQLite: its own snapshot, no write lock); the
+        # session's first statement begins the write transaction on it.
+        with services.engine.connect() as connection:
+            loaded = None
+            if not locked:
                 loaded = state.load(connection, incoming.user_id, incoming.delivery_key, now)
-            if loaded.seen:  # a re-delivery: no second record and no second reply
-                return None, [], "duplicate"
-        with services.sessions() as session:
-            if locked:
+            if loaded is None or not loaded.seen:
+                return self._write(incoming, slot, connection, loaded, now)
+        return None, [], "duplicate"  # a re-delivery: no second record and no second reply
+
+    def _write(self, incoming: Incoming, slot: PassiveSlot | None, connection: Connection,
+               loaded: state.Loaded | None, now: datetime) -> tuple[str | None, list[int], str]:
+        """Answer and record in one write transaction on `connection`; `loaded` None: read
+        the state under the lock first (see `_transaction`)."""
+        with self.services.sessions(bind=connection) as session:
+            if loaded is None:
                 loaded = state.load(session.connection(), incoming.user_id,
                                     incoming.delivery_key, now, lock=True)
                 if loaded.seen:
@@ -203,6 +213,11 @@ class Pipeline:
             reply = self._answer(session, incoming, loaded, now)
             inbound = self._inbound(incoming, reply, now)  # prepared before the lock is taken
             texts = [part for message in reply.texts for part in split_text(message)]
+            if len(texts) == 1 and not (session.in_transaction() or session.new
+                                        or session.dirty or session.deleted):
+                # The handler left no rows and there is one reply: the write needs no ORM.
+                return self._write_plain(connection, incoming, slot, loaded, reply, inbound,
+                                         texts[0], now)
             connection = session.connection()  # the write transaction begins here at latest
             inbound_id = state.record_inbound(connection, **inbound)
             if not reply.meta.get("erased"):  # after erasure there is no state to keep
@@ -213,6 +228,28 @@ class Pipeline:
                                                          texts, passive)
             session.commit()
         return passive_text, pending, reply.handler
+
+    def _write_plain(self, connection: Connection, incoming: Incoming,
+                     slot: PassiveSlot | None, loaded: state.Loaded, reply: Reply,
+                     inbound: dict[str, Any], text_: str, now: datetime
+                     ) -> tuple[str | None, list[int], str]:
+        """`_write` for the common case, the same rows without the ORM session: the inbound
+        record, the state and the one reply (passive, or queued for message/send)."""
+        with connection.begin():  # the write lock (SQLite) is taken here
+            inbound_id = state.record_inbound(connection, **inbound)
+            if not reply.meta.get("erased"):
+                state.save(connection, loaded, now)
+            user_id = reply.meta.get("erased") or incoming.user_id
+            if slot is not None and slot.claim():
+                state.record_passive(connection, user_id=user_id, text=text_,
+                                     inbound_id=inbound_id, created_at=self.services.clock())
+                return text_, [], reply.handler
+            # As Sender.enqueue: kept, not sent, for someone who unsubscribed.
+            status = "suppressed" if loaded.user.unsubscribed_at else "pending"
+            queued = state.record_queued(connection, user_id=incoming.user_id, text=text_,
+                                         status=status, inbound_id=inbound_id,
+                                         created_at=self.services.clock())
+        return None, [queued] if status == "pending" else [], reply.handler
 
     def _answer(self, session: Session, incoming: Incoming, loaded: state.Loaded,
                 now: datetime) -> Reply:

@@ -7,16 +7,23 @@ SQLite runs in WAL mode with a busy timeout so several workers share the file wi
 from __future__ import annotations
 
 import fcntl
+import logging
 import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.prepared import Prepared
+
+log = logging.getLogger(__name__)
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+CHECKPOINT_EVERY = 50  # commits of one process between two WAL checkpoints
 READ_ONLY = "bot_read_only"  # execution option of `read_connection`
+_BEGIN_IMMEDIATE = Prepared(text("BEGIN IMMEDIATE"))
 
 
 def make_engine(url: str) -> Engine:
@@ -52,6 +59,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # SQLite's automatic checkpoint runs inside the COMMIT that fills the WAL, so it would run
+    # (and fsync) while the writer lock is held; `WriterLock` checkpoints after releasing it.
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
 
 
@@ -60,7 +70,7 @@ def _sqlite_begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
     # what makes SQLite answer "database is locked" under concurrent writers. A read-only
     # connection begins nothing: each statement reads its own snapshot (WAL) and blocks nobody.
     if not connection.get_execution_options().get(READ_ONLY):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        _BEGIN_IMMEDIATE.execute(connection, {}).close()  # on the DBAPI cursor: every write
 
 
 def read_options(engine: Engine) -> dict[str, object]:
@@ -87,6 +97,10 @@ class WriterLock:
     SQLite's own busy handler polls with sleeps of up to 100 ms, so under load a waiting
     writer often sleeps long after the lock is free. A blocking flock on a file beside the
     database wakes the next writer at once; the busy timeout stays as a last guard.
+
+    Every `CHECKPOINT_EVERY` commits of the process, the committing thread copies the WAL
+    back into the database (a PASSIVE checkpoint: it waits for nobody and nobody waits for
+    it) after letting the lock go, instead of SQLite doing it inside the COMMIT.
     """
 
     def __init__(self, path: Path) -> None:
@@ -95,6 +109,7 @@ class WriterLock:
         self._file = None
         self._owner: Any = None  # the DBAPI connection whose transaction holds the lock
         self._owner_connection: Connection | None = None  # and its SQLAlchemy connection
+        self._commits = 0
 
     def acquire(self, connection: Connection) -> None:
         """Before BEGIN: wait for the other threads, then for the other processes."""
@@ -116,11 +131,14 @@ class WriterLock:
         for name in ("do_commit", "do_rollback"):
             finish = getattr(dialect, name)
 
-            def finished(dbapi_connection: Any, _finish: Any = finish) -> None:
+            def finished(dbapi_connection: Any, _finish: Any = finish,
+                         _commit: bool = name == "do_commit") -> None:
                 try:
                     _finish(dbapi_connection)
                 finally:
                     self._release(_raw(dbapi_connection))
+                if _commit:
+                    self._checkpoint(_raw(dbapi_connection))
 
             setattr(dialect, name, finished)
 
@@ -128,6 +146,16 @@ class WriterLock:
         """A connection SQLAlchemy gave up on is closed without a ROLLBACK: release here."""
         if connection.invalidated and connection is self._owner_connection:
             self._release(self._owner)
+
+    def _checkpoint(self, dbapi_connection: Any) -> None:
+        """After every `CHECKPOINT_EVERY`-th commit: the WAL into the database, unlocked."""
+        self._commits += 1
+        if self._commits % CHECKPOINT_EVERY:
+            return
+        try:
+            dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+        except Exception:  # the commit stands; the next checkpoint copies these pages too
+            log.warning("WAL checkpoint failed", exc_info=True)
 
     def _release(self, dbapi_connection: Any) -> None:
         if self._owner is None or self._owner is not dbapi_connection:

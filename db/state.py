@@ -16,6 +16,7 @@ from typing import Any, Callable
 from sqlalchemy import Connection, bindparam, insert, literal, select, update
 
 from db.models import Conversation, InboundMessage, OutboundMessage, User
+from db.prepared import Prepared
 
 USERS, CONVERSATIONS = User.__table__, Conversation.__table__
 INBOUND, OUTBOUND = InboundMessage.__table__, OutboundMessage.__table__
@@ -92,7 +93,21 @@ _UPDATE_CONVERSATION = (
     .values({c: bindparam(c) for c in ("state", "data", "options", "last_prompt",
                                        "updated_at", "version")}))
 _INSERT_USER, _INSERT_CONVERSATION = insert(USERS), insert(CONVERSATIONS)
-_INSERT_INBOUND, _INSERT_OUTBOUND = insert(INBOUND), insert(OUTBOUND)
+_INSERT_INBOUND = Prepared(
+    insert(INBOUND).values({c: bindparam(c) for c in ("delivery_key", "user_id", "kind", "text",
+                                                      "handler", "received_at")})
+    .returning(INBOUND.c.id))
+_INSERT_PASSIVE = Prepared(
+    insert(OUTBOUND).values({**{c: bindparam(c) for c in ("user_id", "text", "inbound_id",
+                                                          "created_at")},
+                             "status": "passive", "attempts": 0, "urgent": False}))
+_INSERT_QUEUED = Prepared(
+    insert(OUTBOUND).values({**{c: bindparam(c) for c in ("user_id", "text", "status",
+                                                          "inbound_id", "created_at")},
+                             "attempts": 0, "urgent": False}).returning(OUTBOUND.c.id))
+# Every message runs these three (and the two writes above) on the DBAPI cursor (db/prepared.py).
+_FAST_READ, _FAST_READ_SEEN = Prepared(_READ), Prepared(_READ_SEEN)
+_FAST_UPDATE_CONVERSATION = Prepared(_UPDATE_CONVERSATION)
 
 
 def load(connection: Connection, user_id: str, delivery_key: str, now: datetime, *,
@@ -108,10 +123,10 @@ def load(connection: Connection, user_id: str, delivery_key: str, now: datetime,
         conversation_row = connection.execute(_LOCK_CONVERSATION, keys).first()
         seen = bool(connection.scalar(_READ_SEEN, keys))
     else:  # one statement: the user, the conversation and the de-duplication check
-        row = connection.execute(_READ, keys).first()
+        row = _FAST_READ.first(connection, keys)
         if row is None:
             user_row = conversation_row = None
-            seen = bool(connection.scalar(_READ_SEEN, keys))
+            seen = bool(_FAST_READ_SEEN.first(connection, keys)[0])
         else:
             user_row, seen = row, bool(row.seen)
             conversation_row = row if row.version is not None else None
@@ -159,9 +174,9 @@ def save(connection: Connection, loaded: Loaded, now: datetime) -> None:
     if loaded.version is None:
         connection.execute(_INSERT_CONVERSATION, {"user_id": user.user_id,
                                                   **conversation_values})
-    elif connection.execute(_UPDATE_CONVERSATION, {
+    elif _FAST_UPDATE_CONVERSATION.rowcount(connection, {
             "key_user_id": user.user_id, "expected_version": loaded.version,
-            **conversation_values}).rowcount != 1:
+            **conversation_values}) != 1:
         raise StaleState("conversation changed")
 
 
@@ -176,15 +191,22 @@ def erased_delivery_key(delivery_key: str, keyed_hash: Callable[[str], str]) -> 
 def record_inbound(connection: Connection, *, delivery_key: str, user_id: str, kind: str,
                    text: str | None, handler: str, received_at: datetime) -> int:
     """Insert the inbound row; a delivery key seen before raises IntegrityError (unique)."""
-    result = connection.execute(_INSERT_INBOUND, {
+    return int(_INSERT_INBOUND.first(connection, {
         "delivery_key": delivery_key, "user_id": user_id, "kind": kind, "text": text,
-        "handler": handler, "received_at": received_at})
-    return int(result.inserted_primary_key[0])
+        "handler": handler, "received_at": received_at}).id)
 
 
 def record_passive(connection: Connection, *, user_id: str, text: str, inbound_id: int,
                    created_at: datetime) -> None:
     """The reply that goes back in the HTTP response, recorded as `passive`."""
-    connection.execute(_INSERT_OUTBOUND, {"user_id": user_id, "text": text,
-                                          "status": "passive", "attempts": 0,
-                                          "inbound_id": inbound_id, "created_at": created_at})
+    _INSERT_PASSIVE.execute(connection, {"user_id": user_id, "text": text,
+                                         "inbound_id": inbound_id,
+                                         "created_at": created_at}).close()
+
+
+def record_queued(connection: Connection, *, user_id: str, text: str, status: str,
+                  inbound_id: int, created_at: datetime) -> int:
+    """A reply for the outbox (`pending`, or `suppressed`), as `Sender.enqueue` adds it; its id."""
+    return int(_INSERT_QUEUED.first(connection, {
+        "user_id": user_id, "text": text, "status": status, "inbound_id": inbound_id,
+        "created_at": created_at}).id)

@@ -8,6 +8,7 @@ the entries from the folder when it moved, so nobody restarts anything.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -56,6 +57,8 @@ class LiveKnowledge:
     def reload(self, version: int | None = None) -> None:
         """Load the entries again (now, in this worker); `version` is what they reflect."""
         with self._lock:
+            gc.unfreeze()  # a worker froze start-up's objects (bot/gunicorn_conf.py): the old
+            # base must be collectable once replaced
             fresh = KnowledgeBase.load(self.folder)
             self._kb, self._checked = fresh, time.monotonic()
             self._loaded = self._version_of() if version is None else version
