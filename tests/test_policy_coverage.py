@@ -127,3 +127,20 @@ def test_citations_are_brief_and_say_what_still_applies(chat):
     reply = say(chat, "cite", "区级机关编制够多少人就得安排残疾人")
     assert f"出处：{PLAN}（2022—2024年方案），二、主要措施（一）" in reply
     assert "现在：" in reply and "方案执行期已结束" not in reply
+
+
+@pytest.mark.parametrize("question, words", [
+    # no word of the "四个一" in the question: the overview, not the one service it lists
+    ("残疾人就业服务都包括什", ["主要有这几类", "辅助性就业"]),
+    # the service named: its own entry
+    ("就业服务的四个一都包括什", ["基础信息核对", "建立信息数据档案"]),
+    # 迟交 / 拖欠 are 逾期 said plainly: the late fee, not the levy itself or the credit record
+    ("残保金迟交了会咋样", ["5‰"]),
+    ("拖欠残保金有啥后果", ["5‰"]),
+    # 义工 is a 志愿者
+    ("我想做义工帮残疾人就业", ["志愿助残"]),
+])
+def test_the_overview_or_the_specific_entry_as_the_question_names_it(chat, question, words):
+    reply = say(chat, "specific", question)
+    assert "您是想问" not in reply, reply
+    assert all(w in reply for w in words) and CITATION in reply, reply
