@@ -139,6 +139,10 @@ def test_citations_are_brief_and_say_what_still_applies(chat):
     ("拖欠残保金有啥后果", ["5‰"]),
     # 义工 is a 志愿者
     ("我想做义工帮残疾人就业", ["志愿助残"]),
+    # 耳背 is 聋人 said plainly: the routes, never a promise
+    ("耳背的人能找啥工作", ["不能保证", "职业能力评估"]),
+    # 新一轮 / 后续 is what follows the plan
+    ("后续还有新一轮的残疾人就业方案吗", ["国办发〔2025〕23号"]),
 ])
 def test_the_overview_or_the_specific_entry_as_the_question_names_it(chat, question, words):
     reply = say(chat, "specific", question)
