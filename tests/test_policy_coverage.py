@@ -143,6 +143,10 @@ def test_citations_are_brief_and_say_what_still_applies(chat):
     ("耳背的人能找啥工作", ["不能保证", "职业能力评估"]),
     # 新一轮 / 后续 is what follows the plan
     ("后续还有新一轮的残疾人就业方案吗", ["国办发〔2025〕23号"]),
+    # 残疾鉴定 is 评残: the certificate, whose assessment a hospital does
+    ("残疾鉴定去哪个医院做", ["县级残联"]),
+    # 少交税 is 减税: the income-tax deduction, not the levy
+    ("招残疾员工能少交税吗", ["加计扣除"]),
 ])
 def test_the_overview_or_the_specific_entry_as_the_question_names_it(chat, question, words):
     reply = say(chat, "specific", question)
