@@ -147,6 +147,9 @@ def test_citations_are_brief_and_say_what_still_applies(chat):
     ("残疾鉴定去哪个医院做", ["县级残联"]),
     # 少交税 is 减税: the income-tax deduction, not the levy
     ("招残疾员工能少交税吗", ["加计扣除"]),
+    # 税局 is 税务机关; 下发 is 印发
+    ("残保金是交到税局吗", ["由税务机关征收"]),
+    ("区里的方案是哪个单位下发的", ["区人民政府办公室印发"]),
 ])
 def test_the_overview_or_the_specific_entry_as_the_question_names_it(chat, question, words):
     reply = say(chat, "specific", question)
