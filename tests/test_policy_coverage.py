@@ -150,6 +150,10 @@ def test_citations_are_brief_and_say_what_still_applies(chat):
     # 税局 is 税务机关; 下发 is 印发
     ("残保金是交到税局吗", ["由税务机关征收"]),
     ("区里的方案是哪个单位下发的", ["区人民政府办公室印发"]),
+    # a grandparent asks for a grandchild as a parent does for a child
+    ("外孙女有残疾 想出去干点活 家里能帮她咋办", ["家里人可以先替他了解"]),
+    # 能享受吗 asks whether, not which: the measure named decides
+    ("就业援助是怎么回事 我能享受吗", ["纳入就业援助范围"]),
 ])
 def test_the_overview_or_the_specific_entry_as_the_question_names_it(chat, question, words):
     reply = say(chat, "specific", question)
