@@ -154,6 +154,12 @@ def test_citations_are_brief_and_say_what_still_applies(chat):
     ("外孙女有残疾 想出去干点活 家里能帮她咋办", ["家里人可以先替他了解"]),
     # 能享受吗 asks whether, not which: the measure named decides
     ("就业援助是怎么回事 我能享受吗", ["纳入就业援助范围"]),
+    # 证号 asked about while asking a policy question: privacy, not the certificate number
+    ("咨询政策要报证号吗", ["问政策不需要提供"]),
+    # another district of Tianjin, named in full, is 外区
+    ("我是南开区的 能在你们这登记吗", ["这个助手只讲天津市河北区的方案"]),
+    # 在上班 is 在职
+    ("我已经在上班了 方案还管我吗", ["还没有就业的残疾人"]),
 ])
 def test_the_overview_or_the_specific_entry_as_the_question_names_it(chat, question, words):
     reply = say(chat, "specific", question)
