@@ -17,8 +17,9 @@ from knowledge.text import LIGHT_WORDS, Analyzer, load_synonyms, normalize
 
 HERE = Path(__file__).resolve().parent
 K1, B = 1.2, 0.75
-TITLE_WEIGHT, ANSWER_WEIGHT = 0.5, 0.3  # all questions together count 1
+TITLE_WEIGHT, ANSWER_WEIGHT = 1.0, 0.3  # all questions together count 1
 VARIANT_WEIGHT = 1.0  # plus the best single question variant
+VARIANT_FIT = 1.0  # ... scaled by the share of that variant's weight the question has (power)
 POSTINGS = 40  # strongest postings kept per term to find candidates (all are rescored)
 CANDIDATES = 16  # candidates rescored exactly
 RERANK = 8  # best of them whose question variants are scored one by one
@@ -162,6 +163,20 @@ def _dot(terms: dict[str, float], weights: dict[str, float]) -> float:
     return total
 
 
+def _fit(terms: dict[str, float], weights: dict[str, float]) -> float:
+    """A variant's score, less when much of the variant is not in the question.
+
+    "残疾人就业服务都包括什么" matches "残疾人就业服务四个一包括啥" word for word, but leaves
+    out its 四个一: the variant that says no more than the question (the overview's) wins.
+    """
+    dot = _dot(terms, weights)
+    if not dot or not VARIANT_FIT:
+        return dot
+    total = sum(weights.values())
+    shared = sum(w for t, w in weights.items() if t in terms)
+    return dot * (shared / total) ** VARIANT_FIT
+
+
 def _phrase(text: str) -> str:
     """A question reduced to its characters (normalised, no spaces) for exact look-up."""
     return normalize(text).replace(" ", "")
@@ -238,7 +253,7 @@ class KnowledgeBase:
                      for head, _, _ in words)
         ranked = heapq.nlargest(RERANK, self._score(terms).items(), key=_value)
         for n, (entry, value) in enumerate(ranked):
-            best = max(_dot(terms, q) for q in self._variants[entry])
+            best = max(_fit(terms, q) for q in self._variants[entry])
             ranked[n] = (entry, value + VARIANT_WEIGHT * best)
         ranked = heapq.nlargest(max(limit, 1) + 2, ranked, key=_value)
         hits = []

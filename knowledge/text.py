@@ -44,7 +44,7 @@ LIGHT_WORDS = frozenset(
     "啥时候 什么时候 何时 几时 多会儿 哪天 咋回事 怎么回事 回事 "
     # "哪年" (not the repaired 那年), A-not-A questions and "do what" (not 能干, 行不行 as words)
     "哪年 哪一年 哪年哪月 几几年 能不能 要不要 行不行 通不通 好不好 干嘛 干啥 干些啥 干点啥 "
-    "咋搞 咋弄 啥意思 什么意思 啥样 咋整".split()
+    "咋搞 咋弄 啥意思 什么意思 啥样 咋整 享受 人".split()
 )
 
 

@@ -101,18 +101,19 @@ def test_the_office_contact_comes_from_the_settings_only_when_staff_set_it(chat,
 
 
 def test_the_askers_role_decides_a_near_tie(chat, knowledge_base):
-    # Two entries explain "残疾人就业服务都包括什" almost equally (within AUDIENCE_BONUS): the
+    # Two entries explain "残疾人就业服务有什么" almost equally (within AUDIENCE_BONUS): the
     # one written for the asker's role comes first; the role is set as people set it, in
-    # 我的信息. The overview is not written for employers, the "四个一" entry is.
-    question = "残疾人就业服务都包括什"  # not a curated question: ranked, not looked up
+    # 我的信息. The overview is not written for employers; the free services of the
+    # disability employment service (which also support employers) are.
+    question = "残疾人就业服务有什么"  # not a curated question: ranked, not looked up
     entries = {e.id: e for e in knowledge_base.entries}
-    overview, four_ones = entries["services-overview"], entries["m8-four-ones"]
-    assert "employer" not in overview.audience and "employer" in four_ones.audience
+    overview, free = entries["services-overview"], entries["free-services"]
+    assert "employer" not in overview.audience and "employer" in free.audience
     answered = {}
     for user, role_number in (("role-employer", "3"), ("role-jobseeker", "1")):
         chat.send(user, "修改身份")
         chat.send(user, role_number)
         answered[user] = "\n".join(chat.send(user, question))
-    assert four_ones.answer.strip()[:20] in answered["role-employer"]
+    assert free.answer.strip()[:20] in answered["role-employer"]
     assert overview.answer.strip()[:20] in answered["role-jobseeker"]
     assert overview.answer.strip()[:20] not in answered["role-employer"]

@@ -127,3 +127,41 @@ def test_citations_are_brief_and_say_what_still_applies(chat):
     reply = say(chat, "cite", "区级机关编制够多少人就得安排残疾人")
     assert f"出处：{PLAN}（2022—2024年方案），二、主要措施（一）" in reply
     assert "现在：" in reply and "方案执行期已结束" not in reply
+
+
+@pytest.mark.parametrize("question, words", [
+    # no word of the "四个一" in the question: the overview, not the one service it lists
+    ("残疾人就业服务都包括什", ["主要有这几类", "辅助性就业"]),
+    # the service named: its own entry
+    ("就业服务的四个一都包括什", ["基础信息核对", "建立信息数据档案"]),
+    # 迟交 / 拖欠 are 逾期 said plainly: the late fee, not the levy itself or the credit record
+    ("残保金迟交了会咋样", ["5‰"]),
+    ("拖欠残保金有啥后果", ["5‰"]),
+    # 义工 is a 志愿者
+    ("我想做义工帮残疾人就业", ["志愿助残"]),
+    # 耳背 is 聋人 said plainly: the routes, never a promise
+    ("耳背的人能找啥工作", ["不能保证", "职业能力评估"]),
+    # 新一轮 / 后续 is what follows the plan
+    ("后续还有新一轮的残疾人就业方案吗", ["国办发〔2025〕23号"]),
+    # 残疾鉴定 is 评残: the certificate, whose assessment a hospital does
+    ("残疾鉴定去哪个医院做", ["县级残联"]),
+    # 少交税 is 减税: the income-tax deduction, not the levy
+    ("招残疾员工能少交税吗", ["加计扣除"]),
+    # 税局 is 税务机关; 下发 is 印发
+    ("残保金是交到税局吗", ["由税务机关征收"]),
+    ("区里的方案是哪个单位下发的", ["区人民政府办公室印发"]),
+    # a grandparent asks for a grandchild as a parent does for a child
+    ("外孙女有残疾 想出去干点活 家里能帮她咋办", ["家里人可以先替他了解"]),
+    # 能享受吗 asks whether, not which: the measure named decides
+    ("就业援助是怎么回事 我能享受吗", ["纳入就业援助范围"]),
+    # 证号 asked about while asking a policy question: privacy, not the certificate number
+    ("咨询政策要报证号吗", ["问政策不需要提供"]),
+    # another district of Tianjin, named in full, is 外区
+    ("我是南开区的 能在你们这登记吗", ["这个助手只讲天津市河北区的方案"]),
+    # 在上班 is 在职
+    ("我已经在上班了 方案还管我吗", ["还没有就业的残疾人"]),
+])
+def test_the_overview_or_the_specific_entry_as_the_question_names_it(chat, question, words):
+    reply = say(chat, "specific", question)
+    assert "您是想问" not in reply, reply
+    assert all(w in reply for w in words) and CITATION in reply, reply
