@@ -1,10 +1,12 @@
-"""`make eval`: the four figures of issue 12, each report ending in its accuracy line.
+"""`make eval`: issue 12's four figures and a fresh set, each report ending in its accuracy line.
 
 1. the tuning half (bench/eval/tune.yaml): failures shown, per-kind accuracy;
 2. the held-out half (bench/eval/heldout.yaml): figures and the gate's confusion only, never
    its failures (look at them and it is no longer held out);
-3. leave-one-out over the knowledge base's own question variants;
-4. the shared development set, last, so the last line is its `qa accuracy`.
+3. a fresh set of 50 (bench/eval/fresh-stop8.yaml), figures only: written at stop 8 from the
+   plan alone and never tuned on;
+4. leave-one-out over the knowledge base's own question variants;
+5. the shared development set, last, so the last line is its `qa accuracy`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ DEV = HERE.parent / ".." / "shared" / "eval" / "qa_dev.yaml"
 
 
 def main() -> int:
-    """Print the four reports; the dev set's `qa accuracy` line comes last."""
+    """Print the five reports; the dev set's `qa accuracy` line comes last."""
     if missing(DEV):
         return 2
     bot = LocalBot()
@@ -33,6 +35,9 @@ def main() -> int:
     print("== held-out half (bench/eval/heldout.yaml): failures not shown ==")
     held = run(str(HERE / "eval" / "heldout.yaml"), show_failures=False, bot=bot)
     print("\n".join(held.lines() + held.confusion_lines()))
+    print("== fresh set (bench/eval/fresh-stop8.yaml): failures not shown ==")
+    fresh = run(str(HERE / "eval" / "fresh-stop8.yaml"), show_failures=False, bot=bot)
+    print("\n".join(fresh.lines() + fresh.confusion_lines()))
     print("== leave-one-out over the entries' question variants ==")
     good, total = leave_one_out(bot.services.kb)
     print(f"loo accuracy {good / total:.2f} ({good}/{total})")
