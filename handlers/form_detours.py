@@ -1,4 +1,5 @@
-"""Detours inside a form: "其他" asks what it is; another service asks before leaving."""
+"""Detours inside a form: "其他" asks what it is; another service asks before leaving; "你是谁"
+or "你能干啥" typed instead of an answer is answered, then the question comes again."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ OTHER_MAX = 20  # characters kept of what "其他" is (a street column holds 32)
 OTHER = "您选了“{option}”，具体是什么？请简单回复（{limit}字以内）；不想说可以回复“跳过”。"
 LEAVE = ("您的{title}还没有完成，{label}会结束这次填写，已填的内容不保存。请回复数字：\n"
          "1. 继续填写\n2. {label}")
+# Another service asked for by name in the middle of a form: (label, action).
+SERVICES = {"register": ("就业登记", "menu:register"), "booking": ("预约服务", "menu:booking"),
+            "levy": ("估算保障金", "menu:levy"), "subscribe": ("订阅活动通知", "menu:subscribe")}
 
 
 def other_option(value: Any) -> str | None:
@@ -28,6 +32,7 @@ def other_option(value: Any) -> str | None:
 class Detours:
     """Mixed into Form: the question after "其他", and "1 继续填写 2 …" before leaving."""
 
+    name: str
     title: str
     finish: Callable[[Context], None]
     current_question: Callable[[Context], str]
@@ -37,6 +42,21 @@ class Detours:
         """An option starting with "其他" was picked: ask what it is."""
         ctx.data["other"] = value
         return Reply.text(OTHER.format(option=other_option(value), limit=OTHER_MAX), options=())
+
+    def aside(self, msg: Incoming, ctx: Context, again: str) -> Reply | None:
+        """Not an answer but "你是谁" / "你能帮我干啥" (answered, then `again`, the question),
+        or a request for another service (asked before leaving); None for anything else."""
+        from handlers.intents import intent_of  # handlers.intents imports the forms
+        from handlers.texts import text
+        from knowledge import scope
+
+        if scope.smalltalk(msg.text) in ("who_are_you", "capabilities"):
+            return Reply.text(text("who_are_you"), f"我们接着{self.title}。\n{again}",
+                              options=())
+        wanted = intent_of(msg.text)
+        if wanted in SERVICES and wanted != self.name:
+            return self.ask_to_leave(ctx, *SERVICES[wanted])
+        return None
 
     def ask_to_leave(self, ctx: Context, label: str, action: str) -> Reply:
         """Before another service ends the form: 1 继续填写, 2 `label` (then run `action`)."""

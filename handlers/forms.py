@@ -264,6 +264,9 @@ class Form(Review, Detours):
 
     def _retry(self, msg: Incoming, ctx: Context, step: Step, exc: InvalidAnswer) -> Reply:
         again = step.reprompt or step.question(ctx)
+        aside = self.aside(msg, ctx, again)
+        if aside is not None:
+            return aside
         if step.options(ctx) or step.parse is not free_text:
             match = ctx.services.kb.answer(msg.text) if len(msg.text) >= 6 else None
             if match is not None and match.kind == "confident":
