@@ -38,6 +38,7 @@ def run_demo(port: int, api_base: str) -> int:
                             "python:bot.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
                             "--workers", "1", "--threads", "16", "--timeout", "30",
                             "bot:create_app()"], env=env)
+
     def stop(signum: int, frame: object) -> None:  # SIGTERM stops all three, as Ctrl-C does
         raise KeyboardInterrupt
 

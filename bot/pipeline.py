@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from bot.masking import mask_user, scrub
 from bot.messages import Incoming, Reply
 from bot.router import Context
-from bot.sender import ENQUEUED, split_text
+from bot.sender import ENQUEUED, outbox_status, split_text
 from db import state
 from db.models import InboundMessage, OutboundMessage
 from db.session import read_connection
@@ -244,8 +244,7 @@ class Pipeline:
                 state.record_passive(connection, user_id=user_id, text=text_,
                                      inbound_id=inbound_id, created_at=self.services.clock())
                 return text_, [], reply.handler
-            # As Sender.enqueue: kept, not sent, for someone who unsubscribed.
-            status = "suppressed" if loaded.user.unsubscribed_at else "pending"
+            status = outbox_status(loaded.user.unsubscribed_at)  # as Sender.enqueue
             queued = state.record_queued(connection, user_id=incoming.user_id, text=text_,
                                          status=status, inbound_id=inbound_id,
                                          created_at=self.services.clock())

@@ -61,6 +61,12 @@ def split_text(text: str, limit: int = TEXT_LIMIT_BYTES) -> list[str]:
     return [p for p in parts + [current] if p.strip()]
 
 
+
+def outbox_status(unsubscribed_at: object) -> str:
+    """A new outbox row's status: kept but never sent ("suppressed") for someone who
+    unsubscribed, else "pending"."""
+    return "suppressed" if unsubscribed_at else "pending"
+
 class Sender:
     """Queue texts for users and deliver them through the WeCom client."""
 
@@ -81,7 +87,7 @@ class Sender:
         notice is about (erased with them).
         """
         user = session.get(User, user_id)
-        status = "suppressed" if user is not None and user.unsubscribed_at else "pending"
+        status = outbox_status(user.unsubscribed_at if user is not None else None)
         rows = [OutboundMessage(user_id=user_id, text=part, status=status, attempts=0,
                                 inbound_id=inbound_id, created_at=self.clock(), urgent=urgent,
                                 about_user=about_user)

@@ -19,6 +19,7 @@ from db.events import EventError, get_event
 from db.models import EmployerSignup, EventSignup
 
 KINDS = {"R": EventSignup, "E": EmployerSignup}
+KIND_NAMES = {EventSignup: "居民", EmployerSignup: "用人单位"}
 MARKABLE = ("published", "changed", "finished")
 STATE_NAMES = {None: "未标记", True: "已到场", False: "未到场"}
 
@@ -73,17 +74,17 @@ def mark(session: Session, event_id: int, ref: str, *, attended: bool, now: date
     row = _find(session, event_id, ref)
     row.attended, row.attendance_at, row.attendance_by = attended, now, by[:64]
     session.flush()
-    return Line(ref_of(row), "居民" if isinstance(row, EventSignup) else "用人单位",
-                row.user_id, attended)
+    return _line(row)
 
 
 def lines(session: Session, event_id: int) -> list[Line]:
     """Every active sign-up of the event with its mark: residents first, then employers."""
     get_event(session, event_id)
-    found = []
-    for model, kind in ((EventSignup, "居民"), (EmployerSignup, "用人单位")):
-        for row in session.scalars(select(model).where(model.event_id == event_id,
-                                                       model.status == "active")
-                                   .order_by(model.id)):
-            found.append(Line(ref_of(row), kind, row.user_id, row.attended))
-    return found
+    return [_line(row) for model in KIND_NAMES
+            for row in session.scalars(select(model).where(model.event_id == event_id,
+                                                           model.status == "active")
+                                       .order_by(model.id))]
+
+
+def _line(row: Any) -> Line:
+    return Line(ref_of(row), KIND_NAMES[type(row)], row.user_id, row.attended)

@@ -18,9 +18,9 @@ OTHER_MAX = 20  # characters kept of what "其他" is (a street column holds 32)
 OTHER = "您选了“{option}”，具体是什么？请简单回复（{limit}字以内）；不想说可以回复“跳过”。"
 LEAVE = ("您的{title}还没有完成，{label}会结束这次填写，已填的内容不保存。请回复数字：\n"
          "1. 继续填写\n2. {label}")
-# Another service asked for by name in the middle of a form: (label, action).
-SERVICES = {"register": ("就业登记", "menu:register"), "booking": ("预约服务", "menu:booking"),
-            "levy": ("估算保障金", "menu:levy"), "subscribe": ("订阅活动通知", "menu:subscribe")}
+# Another service asked for by name in the middle of a form (its menu action "menu:<name>").
+SERVICES = {"register": "就业登记", "booking": "预约服务", "levy": "估算保障金",
+            "subscribe": "订阅活动通知"}
 
 
 def other_option(value: Any) -> str | None:
@@ -55,7 +55,7 @@ class Detours:
                               options=())
         wanted = intent_of(msg.text)
         if wanted in SERVICES and wanted != self.name:
-            return self.ask_to_leave(ctx, *SERVICES[wanted])
+            return self.ask_to_leave(ctx, SERVICES[wanted], f"menu:{wanted}")
         return None
 
     def ask_to_leave(self, ctx: Context, label: str, action: str) -> Reply:
