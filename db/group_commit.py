@@ -40,7 +40,8 @@ class _Write(Generic[T]):
 
     def __init__(self, work: Callable[[Connection], T]) -> None:
         self.work = work
-        self.woken = threading.Event()
+        self.asleep = threading.Lock()  # held until the write is done or its thread leads
+        self.asleep.acquire()
         self.done = False
         self.value: Any = None
         self.error: BaseException | None = NotWritten()
@@ -68,7 +69,7 @@ class GroupCommit:
             self._queue.append(write)
             follow, self._leading = self._leading, True
         if follow:
-            write.woken.wait()
+            write.asleep.acquire()  # woken by the leader
             if write.done:
                 return write.result()
         self._lead(connection)  # the batch it takes holds this thread's own write
@@ -85,9 +86,9 @@ class GroupCommit:
                 self._leading = successor is not None
             for write in batch:
                 write.done = True
-                write.woken.set()
+                write.asleep.release()
             if successor is not None:
-                successor.woken.set()  # not done: it leads the writes queued meanwhile
+                successor.asleep.release()  # not done: it leads the writes queued meanwhile
 
 
 def _commit(connection: Connection, batch: list[_Write[Any]]) -> None:
