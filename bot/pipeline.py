@@ -39,6 +39,7 @@ from bot.messages import Incoming, Reply
 from bot.router import Context
 from bot.sender import ENQUEUED, outbox_status, split_text
 from db import state
+from db.group_commit import GroupCommit
 from db.models import InboundMessage, OutboundMessage
 from db.session import read_connection
 from db.state import StaleState
@@ -105,6 +106,8 @@ class Pipeline:
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pipeline")
         self._idle = threading.Condition()
         self._in_flight = 0
+        # SQLite's one writer is shared by the plain writes ready at once; PostgreSQL's are not.
+        self._group_commit = GroupCommit() if services.engine.dialect.name == "sqlite" else None
 
     def handle(self, incoming: Incoming) -> str | None:
         """Process `incoming`; return the passive reply text, or None to answer empty (the
@@ -234,8 +237,10 @@ class Pipeline:
                      inbound: dict[str, Any], text_: str, now: datetime
                      ) -> tuple[str | None, list[int], str]:
         """`_write` for the common case, the same rows without the ORM session: the inbound
-        record, the state and the one reply (passive, or queued for message/send)."""
-        with connection.begin():  # the write lock (SQLite) is taken here
+        record, the state and the one reply (passive, or queued for message/send). On SQLite
+        the writes of messages ready at the same moment share a transaction (db/group_commit.py)."""
+
+        def write(connection: Connection) -> tuple[str | None, list[int], str]:
             inbound_id = state.record_inbound(connection, **inbound)
             if not reply.meta.get("erased"):
                 state.save(connection, loaded, now)
@@ -248,7 +253,12 @@ class Pipeline:
             queued = state.record_queued(connection, user_id=incoming.user_id, text=text_,
                                          status=status, inbound_id=inbound_id,
                                          created_at=self.services.clock())
-        return None, [queued] if status == "pending" else [], reply.handler
+            return None, [queued] if status == "pending" else [], reply.handler
+
+        if self._group_commit is not None:
+            return self._group_commit.run(connection, write)
+        with connection.begin():  # the write lock (SQLite) is taken here
+            return write(connection)
 
     def _answer(self, session: Session, incoming: Incoming, loaded: state.Loaded,
                 now: datetime) -> Reply:

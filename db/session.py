@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 CHECKPOINT_EVERY = 50  # commits of one process between two WAL checkpoints
+WAL_SIZE_LIMIT = 16 * 1024 * 1024  # bytes the WAL file keeps once checkpointed
 READ_ONLY = "bot_read_only"  # execution option of `read_connection`
 _BEGIN_IMMEDIATE = Prepared(text("BEGIN IMMEDIATE"))
 
@@ -62,6 +63,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     # SQLite's automatic checkpoint runs inside the COMMIT that fills the WAL, so it would run
     # (and fsync) while the writer lock is held; `WriterLock` checkpoints after releasing it.
     cursor.execute("PRAGMA wal_autocheckpoint=0")
+    # A WAL that grew in a burst (a long reader held a checkpoint back) shrinks to this size
+    # when it starts from its beginning again, instead of keeping its largest size on disk.
+    cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
     cursor.close()
 
 
@@ -110,6 +114,7 @@ class WriterLock:
         self._owner: Any = None  # the DBAPI connection whose transaction holds the lock
         self._owner_connection: Connection | None = None  # and its SQLAlchemy connection
         self._commits = 0
+        self._catch_up = False  # the next COMMIT finishes the last checkpoint under the lock
 
     def acquire(self, connection: Connection) -> None:
         """Before BEGIN: wait for the other threads, then for the other processes."""
@@ -134,7 +139,15 @@ class WriterLock:
             def finished(dbapi_connection: Any, _finish: Any = finish,
                          _commit: bool = name == "do_commit") -> None:
                 try:
-                    _finish(dbapi_connection)
+                    try:
+                        _finish(dbapi_connection)
+                    except Exception:
+                        if _commit:  # see `_end_failed_commit`
+                            _end_failed_commit(dbapi_connection)
+                        raise
+                    if _commit and self._catch_up:
+                        self._catch_up = False  # still holding the lock: see `_checkpoint`
+                        _checkpoint(_raw(dbapi_connection))
                 finally:
                     self._release(_raw(dbapi_connection))
                 if _commit:
@@ -148,14 +161,19 @@ class WriterLock:
             self._release(self._owner)
 
     def _checkpoint(self, dbapi_connection: Any) -> None:
-        """After every `CHECKPOINT_EVERY`-th commit: the WAL into the database, unlocked."""
+        """After every `CHECKPOINT_EVERY`-th commit, unlocked: copy the WAL into the database.
+
+        Other writers go on meanwhile, so this checkpoint never copies quite all of the WAL,
+        and SQLite starts the WAL from its beginning again only once a checkpoint has. So the
+        next COMMIT, still holding the lock, checkpoints what was written since: a few pages.
+        Without that the WAL grew without end under steady load (512 MB after 12,000
+        messages), and each new page of it cost the kernel a zeroed block.
+        """
         self._commits += 1
         if self._commits % CHECKPOINT_EVERY:
             return
-        try:
-            dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
-        except Exception:  # the commit stands; the next checkpoint copies these pages too
-            log.warning("WAL checkpoint failed", exc_info=True)
+        _checkpoint(dbapi_connection)
+        self._catch_up = True
 
     def _release(self, dbapi_connection: Any) -> None:
         if self._owner is None or self._owner is not dbapi_connection:
@@ -163,6 +181,25 @@ class WriterLock:
         self._owner, self._owner_connection = None, None
         fcntl.flock(self._file, fcntl.LOCK_UN)
         self._threads.release()
+
+
+def _end_failed_commit(dbapi_connection: Any) -> None:
+    """SQLite keeps the transaction open when its COMMIT fails (a deferred constraint, a full
+    disk), while SQLAlchemy counts it as ended and would pool the connection as it is: still
+    holding SQLite's write lock, so every later writer would wait for it and fail. It is
+    rolled back here, before our lock is let go."""
+    try:
+        dbapi_connection.rollback()
+    except Exception:  # the connection is broken: SQLAlchemy discards it
+        log.warning("rollback after a failed COMMIT failed", exc_info=True)
+
+
+def _checkpoint(dbapi_connection: Any) -> None:
+    """A PASSIVE checkpoint: it waits for nobody and nobody waits for it."""
+    try:
+        dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+    except Exception:  # the commit stands; the next checkpoint copies these pages too
+        log.warning("WAL checkpoint failed", exc_info=True)
 
 
 def _raw(connection: Any) -> Any:
