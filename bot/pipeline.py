@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.masking import mask_user, scrub
 from bot.messages import Incoming, Reply
@@ -95,6 +95,42 @@ class PassiveSlot:
             if self._abandoned:
                 raise NotRecorded()
             return self._text
+
+
+class SessionOnDemand:
+    """A message's ORM session on `connection`, made when first asked for: most handlers
+    (a policy answer) never touch the database, and making and closing a Session cost about
+    0.05 ms of CPU per message. Closed with the `with` block, like the Session itself."""
+
+    __slots__ = ("_sessions", "_connection", "_session")
+
+    def __init__(self, sessions: sessionmaker[Session], connection: Connection) -> None:
+        self._sessions, self._connection = sessions, connection
+        self._session: Session | None = None
+
+    def get(self) -> Session:
+        """The session, made on the first call."""
+        if self._session is None:
+            self._session = self._sessions(bind=self._connection)
+        return self._session
+
+    def used(self) -> bool:
+        """Has the session begun a transaction or been given rows? (False if never made.)"""
+        session = self._session
+        return session is not None and bool(session.in_transaction() or session.new
+                                            or session.dirty or session.deleted)
+
+    def rollback(self) -> None:
+        """Undo what the handler did through the session, if it made one."""
+        if self._session is not None:
+            self._session.rollback()
+
+    def __enter__(self) -> SessionOnDemand:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._session is not None:
+            self._session.close()
 
 
 class Pipeline:
@@ -204,20 +240,20 @@ class Pipeline:
                loaded: state.Loaded | None, now: datetime) -> tuple[str | None, list[int], str]:
         """Answer and record in one write transaction on `connection`; `loaded` None: read
         the state under the lock first (see `_transaction`)."""
-        with self.services.sessions(bind=connection) as session:
+        with SessionOnDemand(self.services.sessions, connection) as sessions:
             if loaded is None:
-                loaded = state.load(session.connection(), incoming.user_id,
+                loaded = state.load(sessions.get().connection(), incoming.user_id,
                                     incoming.delivery_key, now, lock=True)
                 if loaded.seen:
                     return None, [], "duplicate"
-            reply = self._answer(session, incoming, loaded, now)
+            reply = self._answer(sessions, incoming, loaded, now)
             inbound = self._inbound(incoming, reply, now)  # prepared before the lock is taken
             texts = [part for message in reply.texts for part in split_text(message)]
-            if len(texts) == 1 and not (session.in_transaction() or session.new
-                                        or session.dirty or session.deleted):
+            if len(texts) == 1 and not sessions.used():
                 # The handler left no rows and there is one reply: the write needs no ORM.
                 return self._write_plain(connection, incoming, slot, loaded, reply, inbound,
                                          texts[0], now)
+            session = sessions.get()
             connection = session.connection()  # the write transaction begins here at latest
             inbound_id = state.record_inbound(connection, **inbound)
             if not reply.meta.get("erased"):  # after erasure there is no state to keep
@@ -250,17 +286,17 @@ class Pipeline:
                                          created_at=self.services.clock())
         return None, [queued] if status == "pending" else [], reply.handler
 
-    def _answer(self, session: Session, incoming: Incoming, loaded: state.Loaded,
+    def _answer(self, sessions: SessionOnDemand, incoming: Incoming, loaded: state.Loaded,
                 now: datetime) -> Reply:
         """Run the handler; if it fails, its effects go and the person gets an apology."""
         before = replace(loaded.user), replace(loaded.conversation)
         try:
-            ctx = Context.of(self.services, session, loaded, now)
+            ctx = Context.of(self.services, sessions.get, loaded, now)
             return self.services.router.dispatch(incoming, ctx)
         except Exception:
             log.exception("handler failed user=%s type=%s", mask_user(incoming.user_id),
                           incoming.label)
-            session.rollback()
+            sessions.rollback()
             loaded.user, loaded.conversation = before
             return Reply.text(text("sorry"), handler="pipeline.sorry")
 
