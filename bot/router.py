@@ -36,7 +36,7 @@ class Context:
     """What a handler may use: the services, the open transaction, the user and their state."""
 
     services: Any  # bot.app.Services; typed loosely so handlers/ need not import Flask code
-    session: Session  # the message's write transaction (begun at its first statement)
+    open_session: Callable[[], Session]  # see `session`
     user: UserState  # written back by the pipeline after the handler
     conversation: ConversationState  # likewise, with a version check
     now: datetime
@@ -44,10 +44,17 @@ class Context:
     previous_seen_at: datetime | None = None  # None: the user's first message
 
     @classmethod
-    def of(cls, services: Any, session: Session, loaded: Loaded, now: datetime) -> Context:
+    def of(cls, services: Any, open_session: Callable[[], Session], loaded: Loaded,
+           now: datetime) -> Context:
         """The context of one message, from the state the pipeline read."""
-        return cls(services, session, loaded.user, loaded.conversation, now,
+        return cls(services, open_session, loaded.user, loaded.conversation, now,
                    json.loads(loaded.conversation.data), loaded.previous_seen_at)
+
+    @property
+    def session(self) -> Session:
+        """The message's write transaction (begun at its first statement). The session is
+        made when a handler first asks for it: most answers never touch the database."""
+        return self.open_session()
 
     @property
     def today(self) -> date:

@@ -7,8 +7,8 @@ from typing import Any, Callable
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from wechatpy.enterprise.crypto import WeChatCrypto
 
+from bot.callback_crypto import CallbackCrypto
 from bot.logs import hide
 from bot.pipeline import Pipeline
 from bot.router import Router
@@ -27,7 +27,7 @@ class Services:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    crypto: WeChatCrypto
+    crypto: CallbackCrypto
     client: WeComClient
     sender: Sender
     cipher: FieldCipher
@@ -50,7 +50,7 @@ def build_services(settings: Settings, *, with_bot: bool = True, kb: Any = None)
     cipher = FieldCipher(settings.security.data_key)
     set_field_cipher(cipher)
     services = Services(settings=settings, engine=engine, sessions=sessions,
-                        crypto=WeChatCrypto(w.token, w.encoding_aes_key, w.corp_id),
+                        crypto=CallbackCrypto(w.token, w.encoding_aes_key, w.corp_id),
                         client=client, sender=Sender(client, sessions, staff=w.handoff_staff),
                         cipher=cipher)
     services.sender.clock = lambda: services.clock()  # one clock: replacing it moves both

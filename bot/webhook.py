@@ -19,13 +19,14 @@ import re
 import socket
 import time
 import xml.etree.ElementTree as ET
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Request, Response, current_app, request
+from werkzeug.datastructures import MultiDict
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidSignatureException
-from wechatpy.replies import TextReply
 
+from bot.callback_crypto import text_reply
 from bot.kf import KfNotice, parse_notice
 from bot.messages import Incoming, MalformedMessage
 from bot.pipeline import NotRecorded
@@ -54,8 +55,8 @@ def _refused(exc: Refused) -> Response:
     return Response("", status=exc.status)
 
 
-def _query(*names: str) -> list[str]:
-    values = [request.args.get(name, "") for name in names]
+def _query(args: MultiDict[str, str], *names: str) -> list[str]:
+    values = [args.get(name, "") for name in names]
     if not all(values) or any(len(v) > 4096 for v in values):
         raise Refused(400, "query parameters missing")
     return values
@@ -64,7 +65,8 @@ def _query(*names: str) -> list[str]:
 @blueprint.get("/wecom/callback")
 def verify_url() -> Response:
     """Answer WeCom's URL verification with the bare decrypted echostr."""
-    signature, timestamp, nonce, echostr = _query("msg_signature", "timestamp", "nonce", "echostr")
+    signature, timestamp, nonce, echostr = _query(request.args, "msg_signature", "timestamp",
+                                                  "nonce", "echostr")
     crypto = current_app.extensions["bot"].crypto
     try:
         plain = crypto.check_signature(signature, timestamp, nonce, echostr)
@@ -79,7 +81,9 @@ def verify_url() -> Response:
 def receive() -> Response:
     """Verify, decrypt and parse a callback; answer passively or with an empty 200."""
     services = current_app.extensions["bot"]
-    incoming = _decrypt(services, _read_body(services.settings.bot.max_body_bytes))
+    req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy look-up
+    args = req.args  # the query string, parsed once
+    incoming = _decrypt(services, args, _read_body(req, services.settings.bot.max_body_bytes))
     if isinstance(incoming, KfNotice):  # 微信客服: recorded, then pulled in the background
         services.kf.accept(incoming)
         return Response("", status=200)
@@ -90,25 +94,23 @@ def receive() -> Response:
         return Response("", status=503)
     if not text:
         return Response("", status=200)
-    if _connection_gone():  # WeCom gave up waiting: the reply goes through message/send
+    if _connection_gone(req.environ):  # WeCom gave up waiting: the reply goes by message/send
         services.pipeline.passive_reply_lost(incoming)
         return Response("", status=200)
-    nonce, timestamp = request.args["nonce"], request.args["timestamp"]
-    reply = TextReply(source=services.settings.wecom.corp_id, target=incoming.user_id,
-                      content=text).render()
-    body = services.crypto.encrypt_message(reply, nonce, timestamp).encode()
+    reply = text_reply(services.settings.wecom.corp_id, incoming.user_id, text, int(time.time()))
+    body = services.crypto.encrypt_message(reply, args["nonce"], args["timestamp"]).encode()
     return Response(_written_or_lost(body, lambda: services.pipeline.passive_reply_lost(incoming)),
                     mimetype="application/xml", headers={"Content-Length": str(len(body))})
 
 
-def _connection_gone() -> bool:
+def _connection_gone(environ: dict[str, Any]) -> bool:
     """Has WeCom closed the connection this request came on (its client timed out)?
 
     WeCom sends nothing more before it reads our response, so a readable socket that yields
     no bytes is one the peer has closed. Without a socket to look at (the test client), or
     one that cannot be peeked at (TLS), the connection counts as open.
     """
-    sock = request.environ.get("gunicorn.socket") or request.environ.get("werkzeug.socket")
+    sock = environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
     if sock is None:
         return False
     try:
@@ -131,10 +133,10 @@ def _written_or_lost(body: bytes, lost: Callable[[], None]) -> Iterator[bytes]:
         raise
 
 
-def _read_body(limit: int) -> bytes:
-    if request.content_length is not None and request.content_length > limit:
+def _read_body(req: Request, limit: int) -> bytes:
+    if req.content_length is not None and req.content_length > limit:
         raise Refused(413, "body over the limit")
-    body = request.stream.read(limit + 1)
+    body = req.stream.read(limit + 1)
     if len(body) > limit:
         raise Refused(413, "body over the limit")
     if not body.strip():
@@ -158,8 +160,9 @@ def _check_timestamp(timestamp: str) -> None:
         raise Refused(403, f"timestamp differs from our clock by {skew} s")
 
 
-def _decrypt(services, body: bytes) -> Incoming | KfNotice:  # type: ignore[no-untyped-def]
-    signature, timestamp, nonce = _query("msg_signature", "timestamp", "nonce")
+def _decrypt(services, args: MultiDict[str, str],  # type: ignore[no-untyped-def]
+             body: bytes) -> Incoming | KfNotice:
+    signature, timestamp, nonce = _query(args, "msg_signature", "timestamp", "nonce")
     settings = services.settings.wecom
     envelope = _parse_xml(body)
     encrypted = (envelope.findtext("Encrypt") or "").strip()
@@ -200,20 +203,20 @@ def _parse_xml(data: bytes) -> ET.Element:
         raise Refused(400, "not well-formed XML") from None
     if root.tag != "xml":
         raise Refused(400, "root element is not <xml>")
-    if _depth(root) > MAX_DEPTH:
+    if _too_deep(root):
         raise Refused(400, "elements nested too deep")
     return root
 
 
-def _depth(root: ET.Element) -> int:
-    """How deep the elements nest, without recursion."""
-    deepest, level = 0, [(root, 1)]
-    while level:
-        element, depth = level.pop()
-        deepest = max(deepest, depth)
-        if depth <= MAX_DEPTH:  # no need to walk further down than the limit
-            level.extend((child, depth + 1) for child in element)
-    return deepest
+def _too_deep(root: ET.Element) -> bool:
+    """Do the elements nest deeper than MAX_DEPTH? Level by level, without recursion and no
+    further down than the limit; a callback's fields have no children: two short steps."""
+    level = [root]
+    for _ in range(MAX_DEPTH):
+        level = [child for element in level for child in element]
+        if not level:
+            return False
+    return True
 
 
 def _check_addressee(to_user: str | None, agent_id: str | None, settings) -> None:  # type: ignore[no-untyped-def]

@@ -138,3 +138,32 @@ def test_a_reply_handed_over_in_time_goes_back_passively():
     assert slot.claim() is True
     assert slot.give("答复") is True
     assert slot.wait(budget=0.05) == "答复"
+
+
+def test_more_callbacks_at_once_than_threads_are_all_answered_in_turn(chat, slow_bot, simulator,
+                                                                     monkeypatch):
+    """12 slow messages at once on the pipeline's 8 threads: the last 4 wait for a free
+    thread and are answered after it (passively, within the budget), each once."""
+    import threading
+
+    budget(slow_bot, monkeypatch, 3.0)
+    sent = [chat.peer.text(f"many{i:02d}", "慢") for i in range(12)]
+    responses: dict[int, Any] = {}
+
+    def post(i: int) -> None:
+        responses[i] = chat.app.test_client().post(f"/wecom/callback?{sent[i][0]}",
+                                                   data=sent[i][1],
+                                                   content_type="application/xml")
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(12)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    slow_bot.pipeline.wait_idle()
+    assert 0.9 < time.monotonic() - started < 3.0  # two turns of half a second
+    assert [chat.peer.read_reply(responses[i].get_data()) for i in range(12)] == (
+        [SLOW_ANSWER] * 12)
+    assert all(outbox(slow_bot, f"many{i:02d}") == [("passive", SLOW_ANSWER)]
+               for i in range(12))

@@ -109,6 +109,32 @@ def test_a_failing_handler_leaves_nothing_of_its_own_but_the_person_is_answered(
     assert_reply_rules([say(chat, user, "重复")])  # and the conversation goes on
 
 
+def test_the_orm_session_is_made_only_for_a_handler_that_uses_it(chat: Any, services: Any,
+                                                                 monkeypatch) -> None:
+    """A policy answer touches no rows of its own: the pipeline makes no Session for it. A
+    handler that writes (人工: a handoff) gets one, and its rows are committed with the
+    message."""
+    made: list[dict[str, Any]] = []
+    real = services.sessions
+
+    class CountingSessions:
+        def __call__(self, **kwargs: Any) -> Any:
+            made.append(kwargs)
+            return real(**kwargs)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+    user = "lazy-session"
+    say(chat, user, "你好")  # a first message (welcome) out of the way
+    monkeypatch.setattr(services, "sessions", CountingSessions())
+    assert "补贴" in say(chat, user, "残疾人就业有什么补贴")
+    assert made == []
+    assert "工作人员" in say(chat, user, "人工")
+    assert len(made) == 1 and rows(chat, Handoff, user_id=user)
+    assert handled(chat, user)[-2:] == ["policy.answer", "common.handoff"]
+
+
 def test_staff_see_the_message_that_asked_for_them(chat: Any) -> None:
     user = "handoff-latest"
     say(chat, user, "残疾人就业有什么补贴")

@@ -212,6 +212,25 @@ def test_a_callback_without_agent_id_but_for_our_corp_is_answered(app, services,
     assert table_counts(services)["inbound_messages"] == 1
 
 
+def test_the_passive_reply_is_what_wechatpy_renders_and_seals(app, services, simulator):
+    """The reply is built without wechatpy's TextReply and cipher (bot/callback_crypto.py):
+    wechatpy still checks its signature, decrypts it for our CorpID and finds the XML its
+    TextReply would render."""
+    from wechatpy.replies import TextReply
+
+    w = services.settings.wecom
+    query, body = seal(services, plaintext())
+    response = post(app, services, query, body)
+    sealed = xmltodict.parse(response.get_data())["xml"]
+    assert (sealed["TimeStamp"], sealed["Nonce"]) == (query["timestamp"], query["nonce"])
+    xml = WeChatCrypto(w.token, w.encoding_aes_key, CORP_ID).decrypt_message(
+        response.get_data(), sealed["MsgSignature"], query["timestamp"], query["nonce"])
+    fields = xmltodict.parse(xml)["xml"]
+    assert fields["Content"] and fields["ToUserName"] == "zhang3"
+    assert xml == TextReply(source=CORP_ID, target="zhang3", content=fields["Content"],
+                            time=int(fields["CreateTime"])).render()
+
+
 @pytest.mark.parametrize("content_type", ["text/xml", "application/xml", None,
                                           "application/x-www-form-urlencoded"])
 def test_a_callback_is_read_whatever_its_content_type(app, services, simulator, content_type):
@@ -419,6 +438,27 @@ def test_text_with_markup_like_characters_is_answered(app, services, simulator, 
 def test_a_dtd_outside_cdata_is_still_400(app, services, simulator):
     plain = "<!DOCTYPE xml>" + cdata_plaintext("你好")
     query, body = seal(services, plain)
+    assert_refused(post(app, services, query, body), 400, services, simulator)
+
+
+@pytest.mark.parametrize("nested, status", [(14, 200), (15, 400)])
+def test_elements_nested_up_to_16_deep_are_read_and_17_refused(app, services, simulator,
+                                                                nested, status):
+    """<xml> is level 1 and <Extra> level 2: 14 elements inside it reach 16, the limit."""
+    inner = "<a>" * nested + "x" + "</a>" * nested
+    plain = cdata_plaintext("你好").replace("</xml>", f"<Extra>{inner}</Extra></xml>")
+    query, body = seal(services, plain)
+    response = post(app, services, query, body)
+    if status == 400:
+        assert_refused(response, 400, services, simulator)
+    else:
+        assert response.status_code == 200
+        assert table_counts(services)["inbound_messages"] == 1
+
+
+def test_an_envelope_nested_17_deep_is_400(app, services, simulator):
+    query, body = seal(services, plaintext())
+    body = body.replace(b"</xml>", b"<Extra>" + b"<a>" * 15 + b"</a>" * 15 + b"</Extra></xml>")
     assert_refused(post(app, services, query, body), 400, services, simulator)
 
 
