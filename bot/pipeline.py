@@ -28,9 +28,7 @@ import threading
 import time
 import weakref
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from functools import cached_property
 from datetime import datetime
 from typing import Any, Callable
 
@@ -241,17 +239,11 @@ class Pipeline:
 
     def __init__(self, services: Any, workers: int = 8) -> None:
         self.services = services
-        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pipeline")
+        self.workers = Workers(workers, "pipeline")  # its threads start with the first work
         self._idle = threading.Condition()
         self._in_flight = 0
         # SQLite's one writer is shared by the plain writes ready at once; PostgreSQL's are not.
         self._group_commit = GroupCommit() if services.engine.dialect.name == "sqlite" else None
-
-    @cached_property
-    def workers(self) -> Workers:
-        """The threads messages and background work run on, as many as `executor` would
-        have (which is no longer used: it goes when `__init__` is next changed)."""
-        return Workers(self.executor._max_workers, "pipeline")
 
     def handle(self, incoming: Incoming) -> str | None:
         """Process `incoming`; return the passive reply text, or None to answer empty (the
