@@ -52,6 +52,20 @@ def write_from_four_threads_each(workers: list[Engine], insert: str, commits: in
     return errors
 
 
+def writes_in_time(engine: Engine, *statements: str, seconds: float = 10) -> bool:
+    """Can another thread commit `statements` within `seconds` (no lock left behind)?"""
+    done = threading.Event()
+
+    def write() -> None:
+        with engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+        done.set()
+
+    threading.Thread(target=write, daemon=True).start()
+    return done.wait(seconds)
+
+
 def test_writers_of_two_workers_take_turns_without_busy_errors(tmp_path: Path) -> None:
     path = tmp_path / "bot.db"
     workers = [engine_without_busy_wait(path) for _ in range(2)]
@@ -73,15 +87,7 @@ def test_a_connection_given_up_mid_transaction_does_not_keep_the_lock(tmp_path: 
     broken.execute(text("INSERT INTO t VALUES (1)"))
     broken.invalidate()  # as SQLAlchemy does after a disconnect-type error
     broken.close()
-    done = threading.Event()
-
-    def write() -> None:
-        with engine.begin() as connection:
-            connection.execute(text("INSERT INTO t VALUES (2)"))
-        done.set()
-
-    threading.Thread(target=write, daemon=True).start()
-    assert done.wait(10), "the next writer is still waiting for the lock"
+    assert writes_in_time(engine, "INSERT INTO t VALUES (2)"), "the next writer still waits"
     with read_connection(engine) as connection:
         assert connection.execute(text("SELECT n FROM t")).scalars().all() == [2]
     engine.dispose()
@@ -140,16 +146,8 @@ def test_a_commit_that_fails_leaves_no_transaction_and_no_lock_behind(tmp_path: 
     with pytest.raises(IntegrityError):
         transaction.commit()  # as a Session's or group commit's COMMIT fails
     connection.close()  # SQLAlchemy counts the transaction as ended: no ROLLBACK of its own
-    done = threading.Event()
-
-    def write() -> None:
-        with engine.begin() as connection:  # a pooled connection: maybe the same one
-            connection.execute(text("INSERT INTO parent VALUES (1)"))
-            connection.execute(text("INSERT INTO child VALUES (1)"))
-        done.set()
-
-    threading.Thread(target=write, daemon=True).start()
-    assert done.wait(10), "the next writer could not write"
+    assert writes_in_time(engine, "INSERT INTO parent VALUES (1)",  # maybe on the same
+                          "INSERT INTO child VALUES (1)"), "the next writer could not write"
     with read_connection(engine) as connection:
         assert connection.execute(text("SELECT parent_id FROM child")).scalars().all() == [1]
     engine.dispose()
