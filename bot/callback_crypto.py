@@ -33,7 +33,10 @@ BLOCK = 32  # WeCom pads to 32 bytes (PKCS#7 with a 32-byte block), not AES's 16
 
 
 def text_reply(source: str, target: str, content: str, create_time: int) -> str:
-    """A passive text reply's XML, exactly as wechatpy's `TextReply(...).render()` makes it."""
+    """A passive text reply's XML, as wechatpy's `TextReply(...).render()` makes it, except
+    that a "]]>" in the content (a person's own words read back, say) no longer ends its
+    CDATA section early and breaks the reply: it is split across two sections."""
+    content = content.replace("]]>", "]]]]><![CDATA[>")
     return (f"<xml>\n<MsgType><![CDATA[text]]></MsgType>\n"
             f"<Content><![CDATA[{content}]]></Content>\n"
             f"<FromUserName><![CDATA[{source}]]></FromUserName>\n"
