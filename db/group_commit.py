@@ -108,8 +108,7 @@ def _commit(connection: Connection, batch: list[_Write[Any]]) -> None:
 def _attempt(connection: Connection, pending: list[_Write[Any]]) -> _Write[Any] | None:
     """One transaction for `pending`: None once all are committed, or the write that raised
     (its exception kept, the transaction rolled back). A failing BEGIN or COMMIT raises."""
-    transaction = connection.begin()
-    try:
+    with connection.begin() as transaction:
         for write in pending:
             try:
                 write.value = write.work(connection)
@@ -117,11 +116,6 @@ def _attempt(connection: Connection, pending: list[_Write[Any]]) -> _Write[Any] 
                 transaction.rollback()
                 write.value, write.error = None, exc
                 return write
-        transaction.commit()
-    except BaseException:
-        if transaction.is_active:
-            transaction.rollback()
-        raise
     for write in pending:
         write.error = None
     return None

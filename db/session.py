@@ -138,20 +138,16 @@ class WriterLock:
 
             def finished(dbapi_connection: Any, _finish: Any = finish,
                          _commit: bool = name == "do_commit") -> None:
+                raw = _raw(dbapi_connection)
                 try:
-                    try:
+                    if _commit:
+                        self._commit_under_lock(_finish, dbapi_connection)
+                    else:
                         _finish(dbapi_connection)
-                    except Exception:
-                        if _commit:  # see `_end_failed_commit`
-                            _end_failed_commit(dbapi_connection)
-                        raise
-                    if _commit and self._catch_up:
-                        self._catch_up = False  # still holding the lock: see `_checkpoint`
-                        _checkpoint(_raw(dbapi_connection))
                 finally:
-                    self._release(_raw(dbapi_connection))
+                    self._release(raw)
                 if _commit:
-                    self._checkpoint(_raw(dbapi_connection))
+                    self._checkpoint_if_due(raw)
 
             setattr(dialect, name, finished)
 
@@ -160,7 +156,19 @@ class WriterLock:
         if connection.invalidated and connection is self._owner_connection:
             self._release(self._owner)
 
-    def _checkpoint(self, dbapi_connection: Any) -> None:
+    def _commit_under_lock(self, commit: Any, dbapi_connection: Any) -> None:
+        """COMMIT; a failed one is rolled back (`_end_failed_commit`), and a checkpoint begun
+        after the last commit is finished (`_checkpoint_if_due`), both before the lock goes."""
+        try:
+            commit(dbapi_connection)
+        except Exception:
+            _end_failed_commit(dbapi_connection)
+            raise
+        if self._catch_up:
+            self._catch_up = False
+            _passive_checkpoint(_raw(dbapi_connection))
+
+    def _checkpoint_if_due(self, dbapi_connection: Any) -> None:
         """After every `CHECKPOINT_EVERY`-th commit, unlocked: copy the WAL into the database.
 
         Other writers go on meanwhile, so this checkpoint never copies quite all of the WAL,
@@ -172,7 +180,7 @@ class WriterLock:
         self._commits += 1
         if self._commits % CHECKPOINT_EVERY:
             return
-        _checkpoint(dbapi_connection)
+        _passive_checkpoint(dbapi_connection)
         self._catch_up = True
 
     def _release(self, dbapi_connection: Any) -> None:
@@ -194,7 +202,7 @@ def _end_failed_commit(dbapi_connection: Any) -> None:
         log.warning("rollback after a failed COMMIT failed", exc_info=True)
 
 
-def _checkpoint(dbapi_connection: Any) -> None:
+def _passive_checkpoint(dbapi_connection: Any) -> None:
     """A PASSIVE checkpoint: it waits for nobody and nobody waits for it."""
     try:
         dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()

@@ -145,8 +145,9 @@ def test_people_who_write_at_once_each_get_their_own_answer_recorded_once(
         chat: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Six people ask at the same moment; the first one's write is held until the others
     are ready to write too (on SQLite: queued for one shared transaction)."""
-    for i in range(len(QUESTIONS)):  # a first message is welcomed; the question comes next
-        for user in (f"alone{i}", f"together{i}"):  # and the offer of subscriptions after a first answer
+    # Out of the way first: the welcome, and the offer of subscriptions after a first answer.
+    for i in range(len(QUESTIONS)):
+        for user in (f"alone{i}", f"together{i}"):
             post_now(chat, user, "你好")
             post_now(chat, user, "三年行动目标新增多少人就业")
     alone = {question: post_now(chat, f"alone{i}", question)
