@@ -30,7 +30,8 @@ def create_app(config: Settings | Mapping[str, Any] | str | Path | None = None,
     app.extensions["bot"] = services
 
     from bot import webhook
-    app.register_blueprint(webhook.blueprint)
+    app.register_blueprint(webhook.blueprint)  # the URL verification (GET)
+    app.wsgi_app = webhook.CallbackApp(services, app.wsgi_app)  # type: ignore[method-assign]
     app.add_url_rule("/healthz", "healthz", healthz)
     from bot.admin import init_console
     init_console(app)

@@ -486,3 +486,52 @@ def test_a_timestamp_nine_minutes_old_is_accepted(app, services, simulator, monk
     query, body = seal(services, plaintext())
     monkeypatch.setattr(webhook, "server_time", lambda: int(query["timestamp"]) + 9 * 60)
     assert post(app, services, query, body).status_code == 200
+
+
+# --- the front door: callbacks are answered before Flask (bot/webhook.py CallbackApp) ----
+
+
+def test_a_callback_answer_carries_no_cookie_and_its_own_headers(app, services, simulator):
+    """The callback never goes through the console's session, login or CSRF machinery."""
+    query, body = seal(services, plaintext())
+    response = post(app, services, query, body)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/xml; charset=utf-8"
+    assert int(response.headers["Content-Length"]) == len(response.get_data()) > 0
+    assert "Set-Cookie" not in response.headers
+
+
+def test_a_defect_while_answering_is_a_logged_500_with_nothing_in_it(app, services, simulator,
+                                                                    monkeypatch, caplog):
+    def broken(incoming: Any) -> str:
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr(services.pipeline, "handle", broken)
+    query, body = seal(services, plaintext())
+    response = post(app, services, query, body)
+    assert (response.status_code, response.get_data()) == (500, b"")
+    assert any(r.getMessage() == "callback failed" and r.exc_info for r in caplog.records)
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_other_methods_on_the_callback_are_405_and_write_nothing(app, services, simulator,
+                                                                  method):
+    query, body = seal(services, plaintext())
+    response = app.test_client().open("/wecom/callback", method=method, query_string=query,
+                                      data=body)
+    assert response.status_code == 405
+    assert table_counts(services) == NOTHING
+
+
+def test_a_repeated_query_parameter_counts_by_its_first_value(app, services, simulator):
+    """As Flask's `args.get` read it: a second msg_signature after the real one changes
+    nothing, one before it is the one checked (403)."""
+    query, body = seal(services, plaintext())
+    first = "&".join(f"{k}={v}" for k, v in query.items())
+    response = app.test_client().post(f"/wecom/callback?{first}&msg_signature=forged",
+                                      data=body, content_type="application/xml")
+    services.pipeline.wait_idle()
+    assert response.status_code == 200
+    forged = app.test_client().post(f"/wecom/callback?msg_signature=forged&{first}",
+                                    data=body, content_type="application/xml")
+    assert forged.status_code == 403
