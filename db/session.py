@@ -21,7 +21,7 @@ from db.prepared import Prepared
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-CHECKPOINT_EVERY = 50  # commits of one process between two WAL checkpoints
+CHECKPOINT_EVERY = 200  # commits of one process between two WAL checkpoints (see WriterLock)
 WAL_SIZE_LIMIT = 16 * 1024 * 1024  # bytes the WAL file keeps once checkpointed
 READ_ONLY = "bot_read_only"  # execution option of `read_connection`
 _BEGIN_IMMEDIATE = Prepared(text("BEGIN IMMEDIATE"))
