@@ -3,7 +3,8 @@
 The bare app is the issue's floor (wechatpy's crypto and parsing); a second bare app does the
 same with the bot's own ElementTree parsing and crypto (bench/bare_app.py), so that the bench
 also shows the ratio without what the bot gains from those alone. All run under gunicorn with
-2 workers (the bot as `python -m bot serve` runs it) on the embedded SQLite database (WAL);
+2 workers as `python -m bot serve` runs it, the bot with serve's 4 threads per worker and the
+bare apps with 8, their best (FLOOR_THREADS), on the embedded SQLite database (WAL);
 16 messages are kept in flight by a lean client in its own process (bench/lean_client.py:
 bodies encrypted beforehand, raw keep-alive sockets), and the workers' CPU time per message
 is read from /proc; every message has its own MsgId and is one of 30 questions people ask
@@ -37,10 +38,11 @@ sys.path.insert(0, str(ROOT))
 from bench.harness import (AES_KEY, AGENT_ID, CORP_ID, DATA_KEY, SECRET, TOKEN,  # noqa: E402
                            LocalBot, start_simulator)
 from bench.lean_client import LeanLoad  # noqa: E402
-from bot.__main__ import gunicorn_args  # noqa: E402
+from bot.__main__ import SERVE_THREADS, gunicorn_args  # noqa: E402
 from bot.simulator import WeComPeer  # noqa: E402
 
 ROUNDS, PER_ROUND, IN_FLIGHT, WORKERS, USERS = 6, 600, 16, 2, 200
+FLOOR_THREADS = 8  # the bare apps' best: with serve's 4 they answer about 5% fewer
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "")  # default: the embedded SQLite file
 QUESTIONS = [
     "残疾人就业服务有哪些", "公司没招残疾人要交多少钱", "四个一是哪四个一", "你好",
@@ -55,10 +57,11 @@ QUESTIONS = [
 ]
 
 
-def serve(app_spec: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+def serve(app_spec: str, port: int, env: dict[str, str], threads: int) -> subprocess.Popen:
     """Start gunicorn as `python -m bot serve` does and wait until it answers."""
     process = subprocess.Popen(
-        [sys.executable, *gunicorn_args(f"127.0.0.1:{port}", WORKERS, app_spec)], cwd=ROOT,
+        [sys.executable, *gunicorn_args(f"127.0.0.1:{port}", WORKERS, app_spec, threads)],
+        cwd=ROOT,
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(300):
         try:
@@ -93,17 +96,19 @@ encoding_aes_key = "{AES_KEY}"\napi_base = "{api_base}"\n
     env = {**os.environ, "BOT_CONFIG": str(config), "PYTHONPATH": str(ROOT)}
     subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], cwd=ROOT, env=env,
                    check=True, capture_output=True)
-    apps = {"bare": ("bench.bare_app:create_bare_app()", free_port()),
-            "bare-lean": ("bench.bare_app:create_bare_app(lean=True)", free_port()),
-            "bot": ("bot:create_app()", free_port())}
+    apps = {"bare": ("bench.bare_app:create_bare_app()", free_port(), FLOOR_THREADS),
+            "bare-lean": ("bench.bare_app:create_bare_app(lean=True)", free_port(),
+                          FLOOR_THREADS),
+            "bot": ("bot:create_app()", free_port(), SERVE_THREADS)}
     total = IN_FLIGHT * 2 + ROUNDS * PER_ROUND
-    processes = {name: serve(spec, port, env) for name, (spec, port) in apps.items()}
+    processes = {name: serve(spec, port, env, threads)
+                 for name, (spec, port, threads) in apps.items()}
     try:
         peer = WeComPeer(TOKEN, AES_KEY, CORP_ID, AGENT_ID)
         loads = {name: LeanLoad(port, [peer.text(f"{name}user{i % USERS:03d}",
                                                  QUESTIONS[i % len(QUESTIONS)])
                                        for i in range(total)], processes[name].pid, IN_FLIGHT)
-                 for name, (_, port) in apps.items()}
+                 for name, (_, port, _threads) in apps.items()}
         for load in loads.values():  # warm up: first requests load the knowledge base
             load.run(IN_FLIGHT * 2)
         rates: dict[str, list[float]] = {name: [] for name in apps}

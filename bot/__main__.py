@@ -91,10 +91,19 @@ def cmd_kb(args: argparse.Namespace) -> int:
     return 0
 
 
-def gunicorn_args(bind: str, workers: int, app: str = "bot:create_app()") -> list[str]:
-    """How `serve` runs gunicorn (the benchmark runs both of its apps this way)."""
+# Request threads per worker. A callback's thread mostly waits for a pipeline thread
+# (bot/pipeline.py, 8 of them), so 4 are enough to keep the pipeline busy; with 8, every SQLite
+# call of the pipeline let one more runnable thread take the GIL, and under load the bot
+# spent 5-10% more CPU per message (make bench, alternating rounds). A burst beyond
+# 4 x workers waits in gunicorn's queue for a free thread.
+SERVE_THREADS = 4
+
+
+def gunicorn_args(bind: str, workers: int, app: str = "bot:create_app()",
+                  threads: int = SERVE_THREADS) -> list[str]:
+    """How `serve` runs gunicorn (the benchmark runs its apps this way)."""
     return ["-m", "gunicorn", "--config", "python:bot.gunicorn_conf", "--bind", bind,
-            "--workers", str(workers), "--threads", "8", "--timeout", "30",
+            "--workers", str(workers), "--threads", str(threads), "--timeout", "30",
             "--access-logfile", "-", app]
 
 
@@ -105,7 +114,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     services = _services(with_bot=False)
     if not services.settings.bot.demo:
         require_admin(services)
-    os.execvp(sys.executable, [sys.executable, *gunicorn_args(args.bind, args.workers)])
+    os.execvp(sys.executable, [sys.executable, *gunicorn_args(args.bind, args.workers,
+                                                              threads=args.threads)])
     return 0  # pragma: no cover
 
 

@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="address:port to listen on (default: BOT_BIND, else 0.0.0.0:8000)")
     serve.add_argument("--workers", type=int, default=int(os.environ.get("BOT_WORKERS", "2")),
                        help="gunicorn worker processes (default: BOT_WORKERS, else 2)")
+    serve.add_argument("--threads", type=int, default=int(os.environ.get("BOT_THREADS", "4")),
+                       help="request threads per worker (default: BOT_THREADS, else 4)")
     demo = sub.add_parser("demo", help="demo mode: migrate, run web app + simulator + scheduler")
     demo.add_argument("--port", type=int, default=8000,
                       help="local port of the demo page http://127.0.0.1:PORT/demo/ (8000)")

@@ -49,7 +49,8 @@ def test_serve_runs_gunicorn_that_answers_healthz_and_stops_on_sigterm(tmp_path:
                            env={**env, "BOT_ADMIN_PASSWORD": "a-long-test-password"}, timeout=60)
     assert admin.returncode == 0, admin.stderr  # serve refuses to start without an admin
     server = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--bind",
-                               f"127.0.0.1:{port}", "--workers", "1"], cwd=ROOT, env=env,
+                               f"127.0.0.1:{port}", "--workers", "1", "--threads", "3"],
+                              cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline, answer = time.monotonic() + STARTUP_SECONDS, None
@@ -60,6 +61,9 @@ def test_serve_runs_gunicorn_that_answers_healthz_and_stops_on_sigterm(tmp_path:
                 time.sleep(0.2)
         assert answer is not None, f"gunicorn did not answer (exit {server.poll()})"
         assert (answer.status_code, answer.json()["status"]) == (200, "ok")
+        # serve execs gunicorn in its own process, with the threads asked for
+        gunicorn = Path(f"/proc/{server.pid}/cmdline").read_bytes().split(b"\0")
+        assert gunicorn[gunicorn.index(b"--threads") + 1] == b"3"
     finally:
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=STARTUP_SECONDS)
