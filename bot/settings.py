@@ -42,6 +42,7 @@ class BotSection:
     passive_reply_seconds: float = 3.0
     max_body_bytes: int = 65536
     log_level: str = "INFO"
+    pin_workers: bool = True  # each gunicorn worker kept to a CPU of its own (bot/gunicorn_conf.py)
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,63 @@ def test_serve_runs_gunicorn_that_answers_healthz_and_stops_on_sigterm(tmp_path:
     assert "GET /healthz" in output  # gunicorn's access log (its INFO lines: log_level WARNING)
 
 
+def served_cpus(tmp_path: Path, workers: int, **env_extra: str) -> list[str]:
+    """Run `serve` with `workers` workers until it answers; each worker's allowed CPUs."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    env.update(BOT_CONFIG=str(config(tmp_path, migrated_sqlite(tmp_path))), **env_extra)
+    admin = subprocess.run([sys.executable, "-m", "bot", "admin", "create-user", "ops-admin",
+                            "--role", "admin"], cwd=ROOT, capture_output=True, text=True,
+                           env={**env, "BOT_ADMIN_PASSWORD": "a-long-test-password"}, timeout=60)
+    assert admin.returncode == 0, admin.stderr
+    server = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--bind",
+                               f"127.0.0.1:{port}", "--workers", str(workers)], cwd=ROOT,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, children = time.monotonic() + STARTUP_SECONDS, []
+        while len(children) < workers and time.monotonic() < deadline:
+            time.sleep(0.2)
+            children = [status for status in Path("/proc").glob("[0-9]*/status")
+                        if f"\nPPid:\t{server.pid}\n" in _read(status)]
+        assert len(children) == workers, "gunicorn did not start its workers"
+        requests.get(f"http://127.0.0.1:{port}/healthz", timeout=STARTUP_SECONDS)
+        return sorted(line.split(":", 1)[1].strip() for status in children
+                      for line in _read(status).splitlines()
+                      if line.startswith("Cpus_allowed_list:"))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(STARTUP_SECONDS)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:  # a process that ended meanwhile
+        return ""
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="pinning needs two CPUs")
+def test_serve_keeps_each_worker_to_a_cpu_of_its_own(tmp_path: Path) -> None:
+    cpus = sorted(os.sched_getaffinity(0))
+    assert served_cpus(tmp_path, 2) == [str(cpus[0]), str(cpus[1])]
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="pinning needs two CPUs")
+def test_serve_leaves_workers_to_the_kernel_with_pin_workers_false(tmp_path: Path) -> None:
+    everywhere = Path("/proc/self/status").read_text().split("Cpus_allowed_list:")[1].split()[0]
+    assert served_cpus(tmp_path, 2, BOT_BOT_PIN_WORKERS="false") == [everywhere] * 2
+
+
+def test_a_worker_that_replaces_another_gets_the_cpu_it_left() -> None:
+    from bot.gunicorn_conf import free_cpu
+
+    assert free_cpu([0, 1], 2, []) == 0
+    assert free_cpu([0, 1], 2, [0]) == 1
+    assert free_cpu([0, 1], 2, [1]) == 0  # the worker on CPU 0 died: its successor takes 0
+    assert free_cpu([0, 1], 3, [0, 1]) is None  # more workers than CPUs: none is pinned
+    assert free_cpu([2, 5], 2, [2]) == 5  # the CPUs this process may use, not 0..n
+
+
 def test_chat_reads_standard_input_and_prints_the_bots_replies(tmp_path: Path) -> None:
     result = run(config(tmp_path, migrated_sqlite(tmp_path)), "chat", "--user", "cli-chat",
                  "--really", input="你好\n1\n残疾人证要怎么去办\n")
