@@ -12,8 +12,8 @@ is read from /proc; every message has its own MsgId and is one of 30 questions p
 the servers stay up and take turns in short rounds (bare, bare-lean, bot, then the other way
 round), and a ratio is the median of the rounds' ratios: 12 rounds, because the machine's
 speed changes within a second (with 6, the same code's median ranged 0.36-0.52 run to run).
-Afterwards the database must hold exactly one inbound record and one reply per message. Then one in-process run is profiled to
-show where the time goes.
+Afterwards the database must hold exactly one inbound record and one reply per message. Then
+one in-process run is profiled to show where the time goes.
 """
 
 from __future__ import annotations
