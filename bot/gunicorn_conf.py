@@ -37,9 +37,10 @@ if _demo:  # the demo page polls every second: no line per request on the demo's
 
 def pre_fork(server: Any, worker: Any) -> None:
     """In the master, before a worker is forked: the CPU it will keep to (None: any)."""
-    worker.cpu = free_cpu(sorted(os.sched_getaffinity(0)), server.num_workers,
-                          [getattr(w, "cpu", None) for w in server.WORKERS.values()]
-                          ) if _pin else None
+    worker.cpu = None
+    if _pin and hasattr(os, "sched_setaffinity"):  # Linux; elsewhere the kernel places them
+        worker.cpu = free_cpu(sorted(os.sched_getaffinity(0)), server.num_workers,
+                              [getattr(w, "cpu", None) for w in server.WORKERS.values()])
 
 
 def free_cpu(cpus: list[int], workers: int, taken: list[int | None]) -> int | None:
@@ -57,7 +58,10 @@ def post_fork(server: Any, worker: Any) -> None:
     logging.config.dictConfig(logconfig_dict)
     redact_records()
     if getattr(worker, "cpu", None) is not None:
-        os.sched_setaffinity(0, {worker.cpu})
+        try:
+            os.sched_setaffinity(0, {worker.cpu})
+        except OSError as exc:  # the CPU went away meanwhile: the worker runs unpinned
+            logging.getLogger(__name__).warning("worker not kept to CPU %s: %s", worker.cpu, exc)
 
 
 def post_worker_init(worker: Any) -> None:
