@@ -213,3 +213,17 @@ def test_the_demo_on_another_port_sends_to_its_own_simulator_and_a_dropped_reply
             os.killpg(demo.pid, signal.SIGKILL)  # whatever the test left behind
         except ProcessLookupError:
             pass
+
+
+def test_a_worker_whose_cpu_cannot_be_set_runs_unpinned_with_a_warning() -> None:
+    """A CPU gone away between fork and post_fork: the worker still boots."""
+    script = ("from bot.gunicorn_conf import post_fork\n"
+              "class Worker: cpu = 99999\n"
+              "post_fork(None, Worker())\n"
+              "print('booted')\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "booted"
+    assert "worker not kept to CPU 99999" in done.stderr
