@@ -4,7 +4,8 @@ The bare app is the issue's floor (wechatpy's crypto and parsing); a second bare
 same with the bot's own ElementTree parsing and crypto (bench/bare_app.py), so that the bench
 also shows the ratio without what the bot gains from those alone. All run under gunicorn with
 2 workers as `python -m bot serve` runs it, the bot with serve's 4 threads per worker and the
-bare apps with 8, their best (FLOOR_THREADS), on the embedded SQLite database (WAL);
+bare apps with 8, their best (FLOOR_THREADS), each worker on a CPU of its own (serve's
+`[bot] pin_workers`), on the embedded SQLite database (WAL);
 16 messages are kept in flight by a lean client in its own process (bench/lean_client.py:
 bodies encrypted beforehand, raw keep-alive sockets), and the workers' CPU time per message
 is read from /proc; every message has its own MsgId and is one of 30 questions people ask
@@ -62,8 +63,7 @@ def serve(app_spec: str, port: int, env: dict[str, str], threads: int) -> subpro
     """Start gunicorn as `python -m bot serve` does and wait until it answers."""
     process = subprocess.Popen(
         [sys.executable, *gunicorn_args(f"127.0.0.1:{port}", WORKERS, app_spec, threads)],
-        cwd=ROOT,
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(300):
         try:
             requests.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli_args import build_parser
+from bot.cli_args import SERVE_THREADS, build_parser
 from bot.logs import configure as configure_logging
 from bot.settings import CommandError, ConfigError, load_settings
 
@@ -89,14 +89,6 @@ def cmd_kb(args: argparse.Namespace) -> int:
         return 2
     print(ask(KnowledgeBase.load(), args.question))
     return 0
-
-
-# Request threads per worker. A callback's thread mostly waits for a pipeline thread
-# (bot/pipeline.py, 8 of them), so 4 are enough to keep the pipeline busy; with 8, every SQLite
-# call of the pipeline let one more runnable thread take the GIL, and under load the bot
-# spent 5-10% more CPU per message (make bench, alternating rounds). A burst beyond
-# 4 x workers waits in gunicorn's queue for a free thread.
-SERVE_THREADS = 4
 
 
 def gunicorn_args(bind: str, workers: int, app: str = "bot:create_app()",

@@ -10,6 +10,13 @@ from bot.booking_cli import add_parsers as add_booking_parsers
 from bot.events_cli import add_parser as add_events_parser
 from db.handoffs import OUTCOMES
 
+# Request threads per gunicorn worker for `serve`. A callback's thread mostly waits for a
+# pipeline thread (bot/pipeline.py, 8 of them), so 4 are enough to keep the pipeline busy; with
+# 8, every SQLite call of the pipeline let one more runnable thread take the GIL, and under load
+# the bot spent 5-10% more CPU per message (make bench, alternating rounds). A burst beyond
+# 4 x workers waits in gunicorn's queue for a free thread.
+SERVE_THREADS = 4
+
 
 class OneLineParser(argparse.ArgumentParser):
     """Bad arguments: one line on stderr and exit status 2 (no usage block)."""
@@ -28,8 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="address:port to listen on (default: BOT_BIND, else 0.0.0.0:8000)")
     serve.add_argument("--workers", type=int, default=int(os.environ.get("BOT_WORKERS", "2")),
                        help="gunicorn worker processes (default: BOT_WORKERS, else 2)")
-    serve.add_argument("--threads", type=int, default=int(os.environ.get("BOT_THREADS", "4")),
-                       help="request threads per worker (default: BOT_THREADS, else 4)")
+    serve.add_argument("--threads", type=int,
+                       default=int(os.environ.get("BOT_THREADS", SERVE_THREADS)),
+                       help=f"request threads per worker (default: BOT_THREADS, else "
+                            f"{SERVE_THREADS})")
     demo = sub.add_parser("demo", help="demo mode: migrate, run web app + simulator + scheduler")
     demo.add_argument("--port", type=int, default=8000,
                       help="local port of the demo page http://127.0.0.1:PORT/demo/ (8000)")

@@ -59,8 +59,12 @@ class Refused(Exception):
 
 @blueprint.errorhandler(Refused)
 def _refused(exc: Refused) -> Response:
-    log.warning("callback refused status=%s reason=%s", exc.status, exc.reason)
+    _log_refusal(exc)
     return Response("", status=exc.status)
+
+
+def _log_refusal(exc: Refused) -> None:
+    log.warning("callback refused status=%s reason=%s", exc.status, exc.reason)
 
 
 def _query(args: Mapping[str, str], *names: str) -> list[str]:
@@ -70,7 +74,7 @@ def _query(args: Mapping[str, str], *names: str) -> list[str]:
     return values
 
 
-@blueprint.get("/wecom/callback")
+@blueprint.get(CALLBACK_PATH)
 def verify_url() -> Response:
     """Answer WeCom's URL verification with the bare decrypted echostr."""
     signature, timestamp, nonce, echostr = _query(request.args, "msg_signature", "timestamp",
@@ -106,7 +110,7 @@ class CallbackApp:
         try:
             answered = receive(self.services, environ)
         except Refused as exc:
-            log.warning("callback refused status=%s reason=%s", exc.status, exc.reason)
+            _log_refusal(exc)
             answered = Answered(exc.status)
         except Exception:  # a defect: logged with its traceback, answered 500 as Flask would
             log.exception("callback failed")
